@@ -73,8 +73,6 @@ tdv_mrz_json_members(const tdv_mrz *m, tdv_json *j)
 	tdv_json_object_end(j);
 	tdv_json_key(j, "expired");
 	tdv_json_bool(j, m->expired);
-	tdv_json_key(j, "name_truncated");
-	tdv_json_bool(j, m->name_truncated);
 	tdv_json_key(j, "errors");
 	tdv_json_array_begin(j);
 	for (int i = 0; i < m->nerrors; i++) {

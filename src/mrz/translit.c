@@ -49,6 +49,68 @@ is_dropped(uint32_t cp)
 	    cp == 0x200c || cp == 0x200d || cp == 0x0640; /* ZWNJ, ZWJ, tatweel */
 }
 
+/* Greek upsilon (with or without accent or diaeresis-free forms). */
+static bool
+greek_upsilon(uint32_t cp)
+{
+	return cp == 0x03c5 || cp == 0x03a5 || cp == 0x03cd || cp == 0x038e;
+}
+
+/* Base Greek vowel letter that forms a digraph with upsilon, or 0. */
+static char
+greek_diphthong_base(uint32_t cp)
+{
+	switch (cp) {
+	case 0x03bf: case 0x039f: case 0x03cc: case 0x038c: return 'O';
+	case 0x03b1: case 0x0391: case 0x03ac: case 0x0386: return 'A';
+	case 0x03b5: case 0x0395: case 0x03ad: case 0x0388: return 'E';
+	case 0x03b7: case 0x0397: case 0x03ae: case 0x0389: return 'I';
+	default: return 0;
+	}
+}
+
+/* ELOT 743: αυ, ευ, ηυ are AF/EF/IF before a voiceless consonant or at
+ * the end of a word, AV/EV/IV otherwise. */
+static bool
+greek_voiceless_or_end(const char *s, size_t n)
+{
+	uint32_t cp;
+	if (n == 0 || tdv_utf8_decode(s, n, &cp) < 0)
+		return true;
+	if (cp >= 0x0391 && cp <= 0x03a9)
+		cp += 0x20; /* capital to small letter */
+	switch (cp) {
+	case 0x03b8: case 0x03ba: case 0x03be: case 0x03c0: case 0x03c3:
+	case 0x03c4: case 0x03c6: case 0x03c7: case 0x03c8:
+		return true;
+	}
+	return cp == ' ' || cp == '-' || cp == 0x03c2;
+}
+
+/*
+ * Greek digraphs the single-letter table cannot express (ELOT 743, as
+ * applied on Greek passports): ου -> OU, αυ/ευ/ηυ -> AV/EV/IV or AF/EF/IF.
+ * Returns bytes consumed (0: not a digraph) and the replacement in rep.
+ */
+static size_t
+greek_digraph(uint32_t cp, const char *next, size_t n, char rep[3])
+{
+	char base = greek_diphthong_base(cp);
+	uint32_t up;
+	if (base == 0)
+		return 0;
+	int l = tdv_utf8_decode(next, n, &up);
+	if (l < 0 || !greek_upsilon(up))
+		return 0;
+	rep[0] = base;
+	if (base == 'O')
+		rep[1] = 'U';
+	else
+		rep[1] = greek_voiceless_or_end(next + l, n - (size_t)l) ? 'F' : 'V';
+	rep[2] = '\0';
+	return (size_t)l;
+}
+
 int
 tdv_mrz_transliterate(const char *utf8, size_t len, char *out, size_t outsz)
 {
@@ -66,7 +128,7 @@ tdv_mrz_transliterate(const char *utf8, size_t len, char *out, size_t outsz)
 		}
 		i += (size_t)l;
 		const char *rep;
-		char one[2] = {0, 0};
+		char one[3] = {0, 0, 0};
 		if (is_separator(cp)) {
 			pending_sep = o > 0;
 			continue;
@@ -78,6 +140,10 @@ tdv_mrz_transliterate(const char *utf8, size_t len, char *out, size_t outsz)
 			rep = one;
 		} else if (cp >= 'A' && cp <= 'Z') {
 			one[0] = (char)cp;
+			rep = one;
+		} else if (cp >= 0x0386 && cp <= 0x03ce &&
+		    greek_digraph(cp, utf8 + i, len - i, one) > 0) {
+			i += greek_digraph(cp, utf8 + i, len - i, one);
 			rep = one;
 		} else if ((rep = lookup(cp)) == NULL) {
 			out[o] = '\0';
