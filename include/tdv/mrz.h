@@ -107,6 +107,13 @@ typedef struct tdv_mrz {
 int tdv_mrz_parse(const char *const *lines, const size_t *lens, int nlines,
     const tdv_date *today, tdv_mrz *out);
 
+/*
+ * Validate again: re-read the fields of m->lines (format m->format) and run
+ * every check, e.g. after a caller edited a line. Returns TDV_OK when
+ * valid, else the first error's code; corrections are kept.
+ */
+int tdv_mrz_validate(tdv_mrz *m, const tdv_date *today);
+
 /* Parse a document given as one text: lines separated by '\n', "\r\n" or
  * '|'. Same contract as tdv_mrz_parse(). */
 int tdv_mrz_parse_text(const char *text, size_t len, const tdv_date *today,

@@ -564,3 +564,31 @@ tdv_mrz_parse_text(const char *text, size_t len, const tdv_date *today,
 	}
 	return tdv_mrz_parse(ptrs, lens, n, today, out);
 }
+
+int
+tdv_mrz_validate(tdv_mrz *m, const tdv_date *today)
+{
+	if (m == NULL)
+		return TDV_EINVAL;
+	const struct tdv__layout *l = tdv__layout_get(m->format);
+	if (l == NULL || m->nlines != l->nlines)
+		return TDV_EMRZ_FORMAT;
+	for (int i = 0; i < m->nlines; i++)
+		if (strnlen(m->lines[i], TDV_MRZ_LINE_MAX + 1) != (size_t)l->linelen)
+			return TDV_EMRZ_FORMAT;
+	int nc = m->ncorrections;
+	tdv_mrz_correction keep[TDV_MRZ_MAX_CORRECTIONS];
+	memcpy(keep, m->corrections, sizeof(keep));
+	char lines[TDV_MRZ_MAX_LINES][TDV_MRZ_LINE_MAX + 1];
+	memcpy(lines, m->lines, sizeof(lines));
+	tdv_mrz_format f = m->format;
+	int n = m->nlines;
+	memset(m, 0, sizeof(*m));
+	m->format = f;
+	m->nlines = n;
+	memcpy(m->lines, lines, sizeof(lines));
+	m->ncorrections = nc;
+	memcpy(m->corrections, keep, sizeof(keep));
+	tdv__mrz_decode(m, today);
+	return m->valid ? TDV_OK : m->errors[0].code;
+}

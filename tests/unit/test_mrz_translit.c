@@ -133,6 +133,14 @@ test_mrz_generate_specimen_exact(void)
 	CHECK_STR(m.lines[0], "I<UTOD23145890<7349<<<<<<<<<<<");
 	CHECK_STR(m.lines[1], "3407127M9507122UTO<<<<<<<<<<<2");
 	CHECK_STR(m.lines[2], "STEVENSON<<PETER<JOHN<<<<<<<<<");
+	/* validate after an edit */
+	CHECK_INT(tdv_mrz_validate(&m, &then), TDV_OK);
+	m.lines[1][0] = '4';
+	CHECK_INT(tdv_mrz_validate(&m, &then), TDV_EMRZ_CHECKDIGIT);
+	CHECK(!m.valid);
+	m.lines[1][0] = '3';
+	CHECK_INT(tdv_mrz_validate(&m, &then), TDV_OK);
+	CHECK_STR(m.document_number, "D23145890734");
 }
 
 static void
