@@ -61,6 +61,11 @@ tdv__mrz_load(tdv_mrz *m, const char *const *lines, const size_t *lens,
 		const char *s = lines[i];
 		if (s == NULL)
 			n = 0;
+		/* blanks around a pasted line are not part of the MRZ */
+		while (n > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			n--;
+		}
 		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r' ||
 		    s[n - 1] == '\n' || s[n - 1] == '\t'))
 			n--;
