@@ -25,68 +25,45 @@ static const struct tdv__layout td1 = {
 	4, {{0, 5, 25}, {1, 0, 7}, {1, 8, 7}, {1, 18, 11}}, true,
 };
 
+/*
+ * TD2, TD3 and both visas share one plan: line 1 holds the document code,
+ * the issuing state and the name; line 2 the number, nationality, dates,
+ * sex and optional data. Only the name and optional-data widths differ,
+ * and whether a personal-number check digit and a composite follow.
+ */
+#define TWO_LINE_FIELDS(namelen, optlen, optcd, comp)                          \
+	{                                                                      \
+		[F_DOCCODE] = FLD(0, 0, 2), [F_STATE] = FLD(0, 2, 3),          \
+		[F_NAME] = FLD(0, 5, namelen), [F_SURNAME] = NONE,             \
+		[F_GIVEN] = NONE, [F_DOCNUM] = FLD(1, 0, 9),                   \
+		[F_DOCNUM_CD] = FLD(1, 9, 1), [F_NAT] = FLD(1, 10, 3),         \
+		[F_DOB] = FLD(1, 13, 6), [F_DOB_CD] = FLD(1, 19, 1),           \
+		[F_SEX] = FLD(1, 20, 1), [F_EXP] = FLD(1, 21, 6),              \
+		[F_EXP_CD] = FLD(1, 27, 1), [F_OPT] = FLD(1, 28, optlen),      \
+		[F_OPT_CD] = optcd, [F_OPT2] = NONE, [F_COMPOSITE] = comp,     \
+	}
+#define NO_SPANS {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}}
+
 /* Part 6 §4.2.2: TD2, 2 lines of 36. */
 static const struct tdv__layout td2 = {
-	TDV_MRZ_TD2, 2, 36,
-	{
-		[F_DOCCODE] = FLD(0, 0, 2), [F_STATE] = FLD(0, 2, 3),
-		[F_NAME] = FLD(0, 5, 31), [F_SURNAME] = NONE, [F_GIVEN] = NONE,
-		[F_DOCNUM] = FLD(1, 0, 9), [F_DOCNUM_CD] = FLD(1, 9, 1),
-		[F_NAT] = FLD(1, 10, 3), [F_DOB] = FLD(1, 13, 6),
-		[F_DOB_CD] = FLD(1, 19, 1), [F_SEX] = FLD(1, 20, 1),
-		[F_EXP] = FLD(1, 21, 6), [F_EXP_CD] = FLD(1, 27, 1),
-		[F_OPT] = FLD(1, 28, 7), [F_OPT_CD] = NONE, [F_OPT2] = NONE,
-		[F_COMPOSITE] = FLD(1, 35, 1),
-	},
+	TDV_MRZ_TD2, 2, 36, TWO_LINE_FIELDS(31, 7, NONE, FLD(1, 35, 1)),
 	3, {{1, 0, 10}, {1, 13, 7}, {1, 21, 14}, {0, 0, 0}}, true,
 };
 
 /* Part 4 §4.2.2: TD3 (passport), 2 lines of 44. */
 static const struct tdv__layout td3 = {
-	TDV_MRZ_TD3, 2, 44,
-	{
-		[F_DOCCODE] = FLD(0, 0, 2), [F_STATE] = FLD(0, 2, 3),
-		[F_NAME] = FLD(0, 5, 39), [F_SURNAME] = NONE, [F_GIVEN] = NONE,
-		[F_DOCNUM] = FLD(1, 0, 9), [F_DOCNUM_CD] = FLD(1, 9, 1),
-		[F_NAT] = FLD(1, 10, 3), [F_DOB] = FLD(1, 13, 6),
-		[F_DOB_CD] = FLD(1, 19, 1), [F_SEX] = FLD(1, 20, 1),
-		[F_EXP] = FLD(1, 21, 6), [F_EXP_CD] = FLD(1, 27, 1),
-		[F_OPT] = FLD(1, 28, 14), [F_OPT_CD] = FLD(1, 42, 1),
-		[F_OPT2] = NONE, [F_COMPOSITE] = FLD(1, 43, 1),
-	},
+	TDV_MRZ_TD3, 2, 44, TWO_LINE_FIELDS(39, 14, FLD(1, 42, 1), FLD(1, 43, 1)),
 	3, {{1, 0, 10}, {1, 13, 7}, {1, 21, 22}, {0, 0, 0}}, false,
 };
 
 /* Part 7 §4.2.2.1: MRV-A, 2 lines of 44; no composite check digit. */
 static const struct tdv__layout mrva = {
-	TDV_MRZ_MRVA, 2, 44,
-	{
-		[F_DOCCODE] = FLD(0, 0, 2), [F_STATE] = FLD(0, 2, 3),
-		[F_NAME] = FLD(0, 5, 39), [F_SURNAME] = NONE, [F_GIVEN] = NONE,
-		[F_DOCNUM] = FLD(1, 0, 9), [F_DOCNUM_CD] = FLD(1, 9, 1),
-		[F_NAT] = FLD(1, 10, 3), [F_DOB] = FLD(1, 13, 6),
-		[F_DOB_CD] = FLD(1, 19, 1), [F_SEX] = FLD(1, 20, 1),
-		[F_EXP] = FLD(1, 21, 6), [F_EXP_CD] = FLD(1, 27, 1),
-		[F_OPT] = FLD(1, 28, 16), [F_OPT_CD] = NONE, [F_OPT2] = NONE,
-		[F_COMPOSITE] = NONE,
-	},
-	0, {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}}, false,
+	TDV_MRZ_MRVA, 2, 44, TWO_LINE_FIELDS(39, 16, NONE, NONE), 0, NO_SPANS, false,
 };
 
 /* Part 7 §4.2.2.2: MRV-B, 2 lines of 36; no composite check digit. */
 static const struct tdv__layout mrvb = {
-	TDV_MRZ_MRVB, 2, 36,
-	{
-		[F_DOCCODE] = FLD(0, 0, 2), [F_STATE] = FLD(0, 2, 3),
-		[F_NAME] = FLD(0, 5, 31), [F_SURNAME] = NONE, [F_GIVEN] = NONE,
-		[F_DOCNUM] = FLD(1, 0, 9), [F_DOCNUM_CD] = FLD(1, 9, 1),
-		[F_NAT] = FLD(1, 10, 3), [F_DOB] = FLD(1, 13, 6),
-		[F_DOB_CD] = FLD(1, 19, 1), [F_SEX] = FLD(1, 20, 1),
-		[F_EXP] = FLD(1, 21, 6), [F_EXP_CD] = FLD(1, 27, 1),
-		[F_OPT] = FLD(1, 28, 8), [F_OPT_CD] = NONE, [F_OPT2] = NONE,
-		[F_COMPOSITE] = NONE,
-	},
-	0, {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}}, false,
+	TDV_MRZ_MRVB, 2, 36, TWO_LINE_FIELDS(31, 8, NONE, NONE), 0, NO_SPANS, false,
 };
 
 /*
