@@ -14,6 +14,10 @@
 
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_mrz(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_officer(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
 
 /* Print "tdverify: <msg>" to stderr; returns CLI_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

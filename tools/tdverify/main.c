@@ -16,6 +16,10 @@ struct command {
 
 static const struct command commands[] = {
 	{"mrz", cmd_mrz, "parse, check, correct and generate machine readable zones"},
+	{"audit", cmd_audit, "verify the hash-chained audit log, list its entries"},
+	{"report", cmd_report, "movement statistics by day, checkpoint, nationality, ..."},
+	{"officer", cmd_officer, "officer accounts: add, password, enable/disable, login"},
+	{"checkpoint", cmd_checkpoint, "register checkpoints in the store"},
 };
 
 static void
