@@ -10,7 +10,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build asan run test check-all bench fuzz install clean
+.PHONY: all deps build asan run test check-all bench fuzz install clean deb
 
 all: build
 
@@ -51,6 +51,11 @@ bench: deps
 fuzz: deps
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTDV_FUZZ=ON -DTDV_TESTS=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Debian packages (debian/, dpkg-buildpackage -us -uc -b) into build-deb/, then lintian.
+deb: deps
+	@scripts/install-deps --deb
+	@DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS:-parallel=$(JOBS) nocheck}" debian/make-deb build-deb
 
 install: build
 	@cmake --install $(BUILD)
