@@ -16,6 +16,10 @@ struct command {
 
 static const struct command commands[] = {
 	{"mrz", cmd_mrz, "parse, check, correct and generate machine readable zones"},
+	{"pki", cmd_pki, "create a test country's PKI (CSCA, Document Signers, CRL, master list)"},
+	{"personalise", cmd_personalise, "build a test passport's chip data (LDS), optionally defective"},
+	{"pa", cmd_pa, "Passive Authentication of chip data against CSCAs and CRLs"},
+	{"lds", cmd_lds, "dump the files of a chip's LDS (EF.COM, EF.SOD, DGs, CardAccess)"},
 	{"audit", cmd_audit, "verify the hash-chained audit log, list its entries"},
 	{"report", cmd_report, "movement statistics by day, checkpoint, nationality, ..."},
 	{"officer", cmd_officer, "officer accounts: add, password, enable/disable, login"},

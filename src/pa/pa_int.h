@@ -1,0 +1,29 @@
+/* Internal interface between the trust store and Passive Authentication. */
+#ifndef TDV_PA_INT_H
+#define TDV_PA_INT_H
+
+#include <openssl/x509.h>
+
+#include "tdv/pa.h"
+
+struct tdv_trust {
+	X509 **cscas;
+	int ncscas, capcscas;
+	X509_CRL **crls;
+	int *crl_issuer; /* index into cscas of the CSCA that signed it, -1 */
+	int ncrls, capcrls;
+};
+
+/*
+ * Find the CSCA that issued cert: subject name equal to cert's issuer and
+ * a key that verifies cert's signature. Returns the CSCA, or NULL; when
+ * NULL, *name_match tells whether some CSCA had the right name but the
+ * wrong key. *idx receives the index.
+ */
+X509 *tdv__trust_find_issuer(const tdv_trust *t, X509 *cert, bool *name_match,
+    int *idx);
+
+/* The verified CRL of CSCA number idx, or NULL. */
+X509_CRL *tdv__trust_crl_of(const tdv_trust *t, int idx);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * Passive Authentication against personalised test documents: clean
+ * documents pass with every Document Signer algorithm; every defect is
+ * caught by its own check id and by nothing else.
+ */
+#include "pa_test_pki.h"
+#include "tdv_test.h"
+
+static tdv_trust *trust;
+
+static int
+run(const char *ds, tdv_defect defect, bool aa_rsa, int sod_version,
+    tdv_pa_result *r)
+{
+	tdv_person p = specimen();
+	tdv_personalise_options o;
+	tdv_issued doc;
+	memset(&o, 0, sizeof(o));
+	o.ds = ds;
+	o.defect = defect;
+	o.aa_rsa = aa_rsa;
+	o.sod_version = sod_version;
+	o.today = test_today();
+	int rc = tdv_personalise_build(pki_dir, &p, &o, &doc);
+	if (rc != TDV_OK) {
+		fprintf(stderr, "personalise %s/%s: %s\n", ds,
+		    tdv_defect_name(defect), tdv_strerror(rc));
+		return rc;
+	}
+	tdv_pa_options po;
+	memset(&po, 0, sizeof(po));
+	po.today = o.today;
+	po.printed_mrz = doc.printed_mrz;
+	po.printed_mrz_len = strlen(doc.printed_mrz);
+	rc = tdv_pa_verify(trust, doc.lds, &po, r);
+	tdv_issued_free(&doc);
+	return rc;
+}
+
+/* Nothing but pass (skips allowed only where named). */
+static void
+expect_clean(const tdv_pa_result *r, const char *what)
+{
+	CHECK_INT(r->verdict, TDV_PA_PASS);
+	for (int i = 0; i < r->nchecks; i++)
+		if (r->checks[i].status != TDV_CHECK_PASS) {
+			fprintf(stderr, "%s: %s %s: %s\n", what, r->checks[i].id,
+			    tdv_check_status_name(r->checks[i].status),
+			    r->checks[i].message);
+			tdv_test_failures++;
+		}
+	/* the full list, in order */
+	static const char *const order[] = {"sod.parse", "sod.signature",
+	    "ds.encoding", "ds.chain", "ds.validity", "csca.validity",
+	    "ds.revocation", "sod.hash_algorithm", "sod.dg_list", "dg1.hash",
+	    "dg2.hash", "dg11.hash", "dg12.hash", "dg14.hash", "dg15.hash",
+	    "dg1.mrz", "country"};
+	CHECK_INT(r->nchecks, (int)(sizeof(order) / sizeof(order[0])));
+	for (int i = 0; i < r->nchecks && i < (int)(sizeof(order) /
+	    sizeof(order[0])); i++)
+		CHECK_STR(r->checks[i].id, order[i]);
+}
+
+static void
+test_pa_clean_rsa_pkcs1(void)
+{
+	tdv_pa_result r;
+	CHECK_INT(run("rsa", TDV_DEFECT_NONE, false, 0, &r), TDV_OK);
+	expect_clean(&r, "rsa");
+	CHECK_STR(r.signature_algorithm, "RSA");
+	CHECK_STR(r.hash_algorithm, "SHA-256");
+	CHECK_STR(r.issuing_state, "UTO");
+	CHECK_STR(r.document_number, "L898902C3");
+}
+
+static void
+test_pa_clean_rsa_pss(void)
+{
+	tdv_pa_result r;
+	CHECK_INT(run("rsa-pss", TDV_DEFECT_NONE, false, 0, &r), TDV_OK);
+	expect_clean(&r, "rsa-pss");
+	CHECK_STR(r.signature_algorithm, "RSA-PSS");
+}
+
+static void
+test_pa_clean_ecdsa_p256(void)
+{
+	tdv_pa_result r;
+	CHECK_INT(run("p256", TDV_DEFECT_NONE, false, 0, &r), TDV_OK);
+	expect_clean(&r, "p256");
+	CHECK_STR(r.signature_algorithm, "ECDSA");
+}
+
+static void
+test_pa_clean_ecdsa_brainpool_p256r1(void)
+{
+	tdv_pa_result r;
+	CHECK_INT(run("bp256", TDV_DEFECT_NONE, false, 0, &r), TDV_OK);
+	expect_clean(&r, "bp256");
+	CHECK_STR(r.signature_algorithm, "ECDSA");
+}
+
+static void
+test_pa_clean_ecdsa_brainpool_p384r1_sha384(void)
+{
+	tdv_pa_result r;
+	CHECK_INT(run("bp384", TDV_DEFECT_NONE, false, 0, &r), TDV_OK);
+	expect_clean(&r, "bp384");
+	CHECK_STR(r.hash_algorithm, "SHA-384");
+}
+
+static void
+test_pa_clean_sod_v1_and_rsa_aa_key(void)
+{
+	tdv_pa_result r;
+	CHECK_INT(run("rsa", TDV_DEFECT_NONE, true, 1, &r), TDV_OK);
+	expect_clean(&r, "v1");
+	CHECK(strstr(tdv_pa_find(&r, "sod.parse")->message, "v1") != NULL);
+}
+
+/* Each defect fails exactly its check; everything else passes or is
+ * skipped because of it. */
+static void
+test_pa_each_defect_fails_its_check_only(void)
+{
+	for (int d = 1; d < TDV_DEFECT_COUNT; d++) {
+		tdv_pa_result r;
+		const char *want = tdv_defect_check_id((tdv_defect)d);
+		CHECK(want != NULL);
+		if (run("rsa", (tdv_defect)d, false, 0, &r) != TDV_OK) {
+			tdv_test_failures++;
+			continue;
+		}
+		CHECK_INT(r.verdict, TDV_PA_FAIL);
+		const tdv_pa_check *c = tdv_pa_find(&r, want);
+		CHECK(c != NULL);
+		if (c != NULL && c->status != TDV_CHECK_FAIL) {
+			fprintf(stderr, "%s: %s is %s\n", tdv_defect_name(
+			    (tdv_defect)d), want, tdv_check_status_name(c->status));
+			tdv_test_failures++;
+		}
+		for (int i = 0; i < r.nchecks; i++) {
+			tdv_check_status s = r.checks[i].status;
+			if (strcmp(r.checks[i].id, want) == 0)
+				continue;
+			if (s == TDV_CHECK_FAIL || s == TDV_CHECK_WARN) {
+				fprintf(stderr, "%s: unexpected %s %s: %s\n",
+				    tdv_defect_name((tdv_defect)d), r.checks[i].id,
+				    tdv_check_status_name(s), r.checks[i].message);
+				tdv_test_failures++;
+			}
+		}
+	}
+}
+
+static void
+test_pa_photo_substitution_message_names_it(void)
+{
+	tdv_pa_result r;
+	CHECK_INT(run("p256", TDV_DEFECT_TAMPERED_DG2, false, 0, &r), TDV_OK);
+	const tdv_pa_check *c = tdv_pa_find(&r, "dg2.hash");
+	CHECK(c != NULL && c->status == TDV_CHECK_FAIL);
+	CHECK(c != NULL && strstr(c->message, "photo substitution") != NULL);
+}
+
+static void
+test_pa_revocation_skipped_without_crl(void)
+{
+	tdv_trust *saved = trust;
+	trust = pki_trust(false);
+	tdv_pa_result r;
+	CHECK_INT(run("rsa", TDV_DEFECT_REVOKED_DS, false, 0, &r), TDV_OK);
+	CHECK_INT(tdv_pa_find(&r, "ds.revocation")->status, TDV_CHECK_SKIP);
+	CHECK_INT(r.verdict, TDV_PA_PASS);
+	tdv_trust_free(&trust);
+	trust = saved;
+}
+
+static void
+test_pa_defect_names_round_trip(void)
+{
+	for (int d = 0; d < TDV_DEFECT_COUNT; d++) {
+		tdv_defect back;
+		CHECK_INT(tdv_defect_from_name(tdv_defect_name((tdv_defect)d),
+		    &back), TDV_OK);
+		CHECK_INT(back, d);
+	}
+	tdv_defect x;
+	CHECK_INT(tdv_defect_from_name("no-such-defect", &x), TDV_EINVAL);
+}
+
+int
+main(void)
+{
+	int rc = pki_setup();
+	CHECK_INT(rc, TDV_OK);
+	if (rc != TDV_OK)
+		TEST_EXIT();
+	trust = pki_trust(true);
+	CHECK(trust != NULL);
+	CHECK_INT(tdv_trust_csca_count(trust), 2);
+	CHECK_INT(tdv_trust_crl_count(trust), 2);
+	RUN(test_pa_clean_rsa_pkcs1);
+	RUN(test_pa_clean_rsa_pss);
+	RUN(test_pa_clean_ecdsa_p256);
+	RUN(test_pa_clean_ecdsa_brainpool_p256r1);
+	RUN(test_pa_clean_ecdsa_brainpool_p384r1_sha384);
+	RUN(test_pa_clean_sod_v1_and_rsa_aa_key);
+	RUN(test_pa_each_defect_fails_its_check_only);
+	RUN(test_pa_photo_substitution_message_names_it);
+	RUN(test_pa_revocation_skipped_without_crl);
+	RUN(test_pa_defect_names_round_trip);
+	tdv_trust_free(&trust);
+	TEST_EXIT();
+}
