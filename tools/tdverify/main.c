@@ -16,6 +16,8 @@ struct command {
 
 static const struct command commands[] = {
 	{"mrz", cmd_mrz, "parse, check, correct and generate machine readable zones"},
+	{"sltd", cmd_sltd, "lost, stolen and revoked document lists: import, update, lookup, stats"},
+	{"names", cmd_names, "compare and romanise personal names (screening matcher)"},
 	{"pki", cmd_pki, "create a test country's PKI (CSCA, Document Signers, CRL, master list)"},
 	{"personalise", cmd_personalise, "build a test passport's chip data (LDS), optionally defective"},
 	{"pa", cmd_pa, "Passive Authentication of chip data against CSCAs and CRLs"},

@@ -1,0 +1,40 @@
+/* Internal: prepared names for the matcher (romanised tokens and keys). */
+#ifndef TDV_SCREEN_NAMES_INT_H
+#define TDV_SCREEN_NAMES_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdv/screen.h"
+
+#define TDV__SYS_ICAO 0
+#define TDV__SYS_BGN 1
+#define TDV__SYS_ISO9 2
+
+struct tdv__tok {
+	char s[TDV_NAME_TOKEN_MAX + 1];    /* Latin A-Z 0-9 */
+	char key[TDV_NAME_TOKEN_MAX + 1];  /* transliteration-neutral skeleton */
+	char cons[TDV_NAME_TOKEN_MAX + 1]; /* skeleton without vowels */
+	uint8_t len, keylen, conslen;
+	char script;      /* 'l' Latin/Greek, 'c', 'a', 't', 'o' (Lao), 'd', 'h' */
+	bool particle;    /* AL, BIN, VAN, DE ...: low weight */
+	bool surname;     /* before "<<" in MRZ form */
+};
+
+struct tdv_name {
+	int ntok;
+	struct tdv__tok tok[TDV_NAME_MAX_TOKENS];
+	bool mrz_form;
+	bool maybe_truncated; /* MRZ name that fills its field */
+	char latin[TDV_NAME_MAX_BYTES + 1];
+};
+
+/* Romanise utf8 into tokens (script and text only; keys not computed). */
+int tdv__romanise_tokens(const char *utf8, size_t len, int system,
+    struct tdv__tok *toks, int *ntok, bool *mrz_form, bool *truncated);
+
+/* Fill key/cons/particle of a token whose s is set. */
+void tdv__tok_keys(struct tdv__tok *t);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * SLTD index reader: maps the file read-only, checks every section
+ * against the header and the file size before use, and answers exact and
+ * OCR-confusable lookups by binary search (no allocation per lookup).
+ */
+#include "screen/sltd_int.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "tdv/error.h"
+
+struct tdv_sltd {
+	const uint8_t *map;
+	size_t size;
+	struct tdv__sltd_hdr hdr;
+	const struct tdv__sltd_rec *recs;
+	const uint32_t *conf;
+	const char **sources;
+};
+
+void tdv__sltd_type_name(uint32_t t, char out[3]);
+const struct tdv__sltd_rec *tdv__sltd_records(const tdv_sltd *idx, size_t *n);
+const char *tdv__sltd_source(const tdv_sltd *idx, uint32_t id);
+size_t tdv__sltd_nsources(const tdv_sltd *idx);
+const uint32_t *tdv__sltd_conf(const tdv_sltd *idx);
+long tdv__sltd_list_days(const tdv_sltd *idx);
+
+const struct tdv__sltd_rec *
+tdv__sltd_records(const tdv_sltd *idx, size_t *n)
+{
+	*n = (size_t)idx->hdr.nrecords;
+	return idx->recs;
+}
+
+const char *
+tdv__sltd_source(const tdv_sltd *idx, uint32_t id)
+{
+	return id < idx->hdr.nsources ? idx->sources[id] : "";
+}
+
+size_t
+tdv__sltd_nsources(const tdv_sltd *idx)
+{
+	return (size_t)idx->hdr.nsources;
+}
+
+const uint32_t *
+tdv__sltd_conf(const tdv_sltd *idx)
+{
+	return idx->conf;
+}
+
+long
+tdv__sltd_list_days(const tdv_sltd *idx)
+{
+	return (long)idx->hdr.list_days;
+}
+
+static int
+check_layout(tdv_sltd *x)
+{
+	const struct tdv__sltd_hdr *h = &x->hdr;
+	if (x->size < sizeof(*h))
+		return TDV_ESCREEN_INDEX;
+	if (memcmp(h->magic, TDV__SLTD_MAGIC, 8) != 0 ||
+	    h->endian != TDV__SLTD_ENDIAN || h->hdr_size != sizeof(*h))
+		return TDV_ESCREEN_INDEX;
+	if (h->file_size != x->size)
+		return TDV_ESCREEN_INDEX; /* truncated or extended */
+	if (h->nrecords > TDV_SLTD_MAX_RECORDS || h->nsources > TDV_SLTD_MAX_SOURCES)
+		return TDV_ESCREEN_INDEX;
+	if (h->list_days < 0 || h->list_days > 0xffff)
+		return TDV_ESCREEN_INDEX;
+	if (h->sources_off != sizeof(*h) || h->sources_len > x->size - h->sources_off)
+		return TDV_ESCREEN_INDEX;
+	if (h->records_off != (h->sources_off + h->sources_len + 7) / 8 * 8)
+		return TDV_ESCREEN_INDEX;
+	if (h->conf_off != h->records_off + h->nrecords * sizeof(struct tdv__sltd_rec) ||
+	    h->file_size != h->conf_off + h->nrecords * 12)
+		return TDV_ESCREEN_INDEX;
+	return TDV_OK;
+}
+
+static int
+load_sources(tdv_sltd *x)
+{
+	size_t ns = (size_t)x->hdr.nsources;
+	x->sources = calloc(ns ? ns : 1, sizeof(*x->sources));
+	if (x->sources == NULL)
+		return TDV_ENOMEM;
+	const char *p = (const char *)x->map + x->hdr.sources_off;
+	const char *end = p + x->hdr.sources_len;
+	for (size_t i = 0; i < ns; i++) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		if (z == NULL || z - p > TDV_SLTD_SOURCE_MAX)
+			return TDV_ESCREEN_INDEX;
+		x->sources[i] = p;
+		p = z + 1;
+	}
+	return p == end ? TDV_OK : TDV_ESCREEN_INDEX;
+}
+
+int
+tdv_sltd_open(const char *index_path, tdv_sltd **out)
+{
+	if (index_path == NULL || out == NULL)
+		return TDV_EINVAL;
+	*out = NULL;
+	int fd = open(index_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return TDV_ENOENT;
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return TDV_ESCREEN_INDEX;
+	}
+	tdv_sltd *x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		close(fd);
+		return TDV_ENOMEM;
+	}
+	x->size = (size_t)sb.st_size;
+	if (x->size < sizeof(x->hdr)) {
+		close(fd);
+		free(x);
+		return TDV_ESCREEN_INDEX;
+	}
+	void *m = mmap(NULL, x->size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		free(x);
+		return TDV_EIO;
+	}
+	x->map = m;
+	memcpy(&x->hdr, x->map, sizeof(x->hdr));
+	int rc = check_layout(x);
+	if (rc == TDV_OK)
+		rc = load_sources(x);
+	if (rc != TDV_OK) {
+		tdv_sltd_free(&x);
+		return rc;
+	}
+	x->recs = (const struct tdv__sltd_rec *)(const void *)(x->map + x->hdr.records_off);
+	x->conf = (const uint32_t *)(const void *)(x->map + x->hdr.conf_off);
+	*out = x;
+	return TDV_OK;
+}
+
+void
+tdv_sltd_free(tdv_sltd **idx)
+{
+	if (idx == NULL || *idx == NULL)
+		return;
+	tdv_sltd *x = *idx;
+	if (x->map != NULL)
+		munmap((void *)(uintptr_t)x->map, x->size);
+	free(x->sources);
+	free(x);
+	*idx = NULL;
+}
+
+int
+tdv_sltd_verify(const tdv_sltd *x)
+{
+	struct tdv__sltd_hdr h = x->hdr;
+	uint8_t want[32], got[32];
+	memcpy(want, h.sha256, 32);
+	memset(h.sha256, 0, 32);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	int rc = TDV_ECRYPTO;
+	if (md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, &h, sizeof(h)) == 1 &&
+	    EVP_DigestUpdate(md, x->map + sizeof(h), x->size - sizeof(h)) == 1 &&
+	    EVP_DigestFinal_ex(md, got, &len) == 1 && len == 32)
+		rc = memcmp(want, got, 32) == 0 ? TDV_OK : TDV_ESCREEN_INDEX;
+	EVP_MD_CTX_free(md);
+	if (rc != TDV_OK)
+		return rc;
+	/* Records must be strictly sorted and conf entries in range. */
+	for (uint64_t i = 1; i < x->hdr.nrecords; i++) {
+		const struct tdv__sltd_rec *a = &x->recs[i - 1], *b = &x->recs[i];
+		uint32_t sa = TDV__META_STATE(a->meta), sb = TDV__META_STATE(b->meta);
+		if (sa > sb || (sa == sb && a->num >= b->num))
+			return TDV_ESCREEN_INDEX;
+	}
+	for (uint64_t i = 0; i < x->hdr.nrecords; i++)
+		if (x->conf[3 * i + 2] >= x->hdr.nrecords ||
+		    TDV__META_SOURCE(x->recs[i].meta) >= (x->hdr.nsources ? x->hdr.nsources : 1))
+			return TDV_ESCREEN_INDEX;
+	return TDV_OK;
+}
+
+void
+tdv_sltd_info_get(const tdv_sltd *x, tdv_sltd_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->version = x->hdr.version;
+	info->nrecords = x->hdr.nrecords;
+	info->created = x->hdr.created;
+	info->file_bytes = x->size;
+	info->nsources = (unsigned)x->hdr.nsources;
+	info->bytes_per_record = x->hdr.nrecords ?
+	    (double)x->size / (double)x->hdr.nrecords : 0.0;
+	/* days since 1970-01-01 back to a calendar date */
+	long z = (long)x->hdr.list_days + 719468;
+	long era = z / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	long d = doy - (153 * mp + 2) / 5 + 1;
+	long m = mp < 10 ? mp + 3 : mp - 9;
+	long y = yoe + era * 400 + (m <= 2);
+	info->list_date.year = (int)y;
+	info->list_date.month = (int)m;
+	info->list_date.day = (int)d;
+}
+
+static void
+fill_record(const tdv_sltd *x, const struct tdv__sltd_rec *r,
+    const char *query_num, tdv_sltd_record *out)
+{
+	memset(out, 0, sizeof(*out));
+	tdv__sltd_state_name(TDV__META_STATE(r->meta), out->issuing_state);
+	if (!tdv__sltd_unpack(r->num, out->document_number, sizeof(out->document_number)) &&
+	    query_num != NULL)
+		snprintf(out->document_number, sizeof(out->document_number), "%s", query_num);
+	tdv__sltd_type_name(TDV__META_TYPE(r->meta), out->document_type);
+	out->status = (tdv_sltd_status)TDV__META_STATUS(r->meta);
+	tdv_sltd_info tmp;
+	(void)tmp;
+	long days = (long)TDV__META_DAYS(r->meta) + 719468;
+	long era = days / 146097;
+	long doe = days - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	out->reported.day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	out->reported.month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	out->reported.year = (int)(yoe + era * 400 + (out->reported.month <= 2));
+	snprintf(out->source, sizeof(out->source), "%s",
+	    tdv__sltd_source(x, TDV__META_SOURCE(r->meta)));
+}
+
+/* First record with key >= (state, num). */
+static uint64_t
+lower_bound(const tdv_sltd *x, uint32_t state, uint64_t num)
+{
+	uint64_t lo = 0, hi = x->hdr.nrecords;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		const struct tdv__sltd_rec *r = &x->recs[mid];
+		uint32_t s = TDV__META_STATE(r->meta);
+		if (s < state || (s == state && r->num < num))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint64_t
+conf_at(const tdv_sltd *x, uint64_t i)
+{
+	return ((uint64_t)x->conf[3 * i] << 32) | x->conf[3 * i + 1];
+}
+
+/* True when record r's number folds to the same string as folded. */
+static bool
+conf_equal(const struct tdv__sltd_rec *r, const char *folded)
+{
+	char num[TDV__SLTD_PACK_MAX + 1];
+	if (!tdv__sltd_unpack(r->num, num, sizeof(num)))
+		return true; /* hashed long number: the 64-bit key decides */
+	size_t n = strlen(num);
+	if (n != strlen(folded))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (tdv__sltd_fold_char(num[i]) != folded[i])
+			return false;
+	return true;
+}
+
+int
+tdv_sltd_lookup(const tdv_sltd *x, const char *state, const char *number,
+    tdv_sltd_hit *hits, size_t maxhits, size_t *nhits)
+{
+	char num[TDV_SLTD_NUMBER_MAX + 1], folded[TDV_SLTD_NUMBER_MAX + 1];
+	uint32_t sc;
+	*nhits = 0;
+	if (x == NULL || tdv__sltd_state_code(state, &sc) != TDV_OK ||
+	    tdv_sltd_normalise_number(number, num, sizeof(num)) != TDV_OK)
+		return TDV_EINVAL;
+	uint64_t key = tdv__sltd_pack(num);
+	uint64_t exact = UINT64_MAX;
+	uint64_t i = lower_bound(x, sc, key);
+	if (i < x->hdr.nrecords && TDV__META_STATE(x->recs[i].meta) == sc &&
+	    x->recs[i].num == key) {
+		exact = i;
+		if (*nhits < maxhits) {
+			fill_record(x, &x->recs[i], num, &hits[*nhits].rec);
+			hits[(*nhits)++].exact = true;
+		}
+	}
+	size_t n = strlen(num);
+	for (size_t k = 0; k <= n; k++)
+		folded[k] = k < n ? tdv__sltd_fold_char(num[k]) : '\0';
+	uint64_t h = tdv__sltd_conf_key(sc, num);
+	uint64_t lo = 0, hi = x->hdr.nrecords;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (conf_at(x, mid) < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->hdr.nrecords && conf_at(x, lo) == h && *nhits < maxhits; lo++) {
+		uint32_t ri = x->conf[3 * lo + 2];
+		if (ri >= x->hdr.nrecords || ri == exact)
+			continue;
+		const struct tdv__sltd_rec *r = &x->recs[ri];
+		if (TDV__META_STATE(r->meta) != sc || !conf_equal(r, folded))
+			continue;
+		fill_record(x, r, NULL, &hits[*nhits].rec);
+		hits[(*nhits)++].exact = false;
+	}
+	return TDV_OK;
+}
+
+int
+tdv_sltd_check_fresh(const tdv_sltd *x, const tdv_date *today,
+    int max_age_days, long *age_days)
+{
+	long age = tdv_date_to_days(today) - (long)x->hdr.list_days;
+	if (age_days != NULL)
+		*age_days = age;
+	return age > max_age_days ? TDV_ESCREEN_STALE : TDV_OK;
+}
