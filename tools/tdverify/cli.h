@@ -20,6 +20,7 @@ int cmd_pki(int argc, char **argv);
 int cmd_personalise(int argc, char **argv);
 int cmd_pa(int argc, char **argv);
 int cmd_lds(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_officer(int argc, char **argv);

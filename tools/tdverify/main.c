@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{"personalise", cmd_personalise, "build a test passport's chip data (LDS), optionally defective"},
 	{"pa", cmd_pa, "Passive Authentication of chip data against CSCAs and CRLs"},
 	{"lds", cmd_lds, "dump the files of a chip's LDS (EF.COM, EF.SOD, DGs, CardAccess)"},
+	{"check", cmd_check, "inspect a document: every check and a PASS/REFER/FAIL verdict"},
 	{"audit", cmd_audit, "verify the hash-chained audit log, list its entries"},
 	{"report", cmd_report, "movement statistics by day, checkpoint, nationality, ..."},
 	{"officer", cmd_officer, "officer accounts: add, password, enable/disable, login"},
