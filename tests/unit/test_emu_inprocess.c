@@ -286,6 +286,67 @@ test_emu_sm_error_ends_session(void)
 	t_passport_free(&p);
 }
 
+static void
+test_emu_pace_variants_and_ca_ciphers(void)
+{
+	/* PACE Generic Mapping with other ciphers and domain parameters, and
+	 * Chip Authentication with 3DES (MSE:Set KAT) and AES-256, each
+	 * followed by secure messaging under the new keys. */
+	static const struct {
+		bool ecdh;
+		uint8_t cipher, param, ca;
+	} v[] = {
+	    {true, 1, 12, 1},  /* ECDH-GM-3DES, NIST P-256; CA 3DES */
+	    {true, 3, 16, 3},  /* ECDH-GM-AES-192, brainpoolP384r1; CA AES-192 */
+	    {true, 4, 15, 4},  /* ECDH-GM-AES-256, NIST P-384; CA AES-256 */
+	    {false, 2, 0, 2},  /* DH-GM-AES-128, 1024/160 */
+	    {false, 4, 2, 1},  /* DH-GM-AES-256, 2048/256; CA 3DES */
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct t_passport p;
+		t_ca_cipher = v[i].ca;
+		t_passport_make(&p, "EC", true, 5000);
+		t_card_access_set(p.lds, v[i].ecdh, v[i].cipher, v[i].param);
+		tdv_emu_options eo;
+		tdv_emu_options_default(&eo);
+		tdv_chip_read_options ro = {.mrz = &p.mrz};
+		tdv_chip_report rep;
+		tdv_lds *got = NULL;
+		CHECK_INT(read_with(&p, &eo, &ro, &rep, &got), TDV_OK);
+		CHECK_INT(rep.access, TDV_CHIP_ACCESS_PACE);
+		CHECK_INT(rep.pace_parameter_id, v[i].param);
+		CHECK(same_file(p.lds, got, TDV_EF_DG2));
+		CHECK_INT(rep.aa_rc, TDV_OK);
+		CHECK_INT(rep.ca_rc, TDV_OK);
+		tdv_lds_free(&got);
+		/* and the clone fails CA with this cipher too */
+		eo.clone = true;
+		CHECK_INT(read_with(&p, &eo, &ro, &rep, &got), TDV_OK);
+		CHECK_INT(rep.ca_rc, TDV_ECHIP_AUTH);
+		tdv_lds_free(&got);
+		t_passport_free(&p);
+	}
+	t_ca_cipher = 2;
+	/* Chip Authentication with a DH static key (id-CA-DH-AES-CBC-CMAC-128) */
+	struct t_passport p;
+	t_ca_dh = true;
+	t_passport_make(&p, NULL, true, 1000);
+	t_ca_dh = false;
+	tdv_emu_options eo;
+	tdv_emu_options_default(&eo);
+	tdv_chip_read_options ro = {.mrz = &p.mrz};
+	tdv_chip_report rep;
+	tdv_lds *got = NULL;
+	CHECK_INT(read_with(&p, &eo, &ro, &rep, &got), TDV_OK);
+	CHECK_INT(rep.ca_rc, TDV_OK);
+	tdv_lds_free(&got);
+	eo.clone = true;
+	CHECK_INT(read_with(&p, &eo, &ro, &rep, &got), TDV_OK);
+	CHECK_INT(rep.ca_rc, TDV_ECHIP_AUTH);
+	tdv_lds_free(&got);
+	t_passport_free(&p);
+}
+
 int
 main(void)
 {
@@ -296,5 +357,6 @@ main(void)
 	RUN(test_emu_short_apdus_read_strategy);
 	RUN(test_emu_access_rules);
 	RUN(test_emu_sm_error_ends_session);
+	RUN(test_emu_pace_variants_and_ca_ciphers);
 	TEST_EXIT();
 }

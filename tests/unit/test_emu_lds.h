@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -49,6 +50,22 @@ t_keygen(const char *type, const char *curve_or_null, int bits)
 	return k;
 }
 
+/* X9.42 DH key on the RFC 5114 2048-bit group with 256-bit subgroup */
+static EVP_PKEY *
+t_dh_keygen(void)
+{
+	EVP_PKEY *k = NULL;
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "DHX", NULL);
+	OSSL_PARAM prm[2] = {OSSL_PARAM_construct_utf8_string("group",
+				 (char *)"dh_2048_256", 0),
+	    OSSL_PARAM_construct_end()};
+	if (c != NULL && EVP_PKEY_keygen_init(c) == 1 &&
+	    EVP_PKEY_CTX_set_params(c, prm) == 1)
+		(void)EVP_PKEY_keygen(c, &k);
+	EVP_PKEY_CTX_free(c);
+	return k;
+}
+
 static void
 t_pem(EVP_PKEY *k, tdv_buf *out)
 {
@@ -73,6 +90,25 @@ t_spki(EVP_PKEY *k, tdv_buf *out)
 static const uint8_t t_card_access[] = {0x31, 0x14, 0x30, 0x12, 0x06, 0x0A,
     0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02, 0x02, 0x02, 0x01,
     0x02, 0x02, 0x01, 0x0D};
+
+/* Knobs for protocol variants: the CA protocol's cipher byte
+ * (id-CA-ECDH-xxx: 1 3DES, 2 AES-128, 3 AES-192, 4 AES-256). */
+static uint8_t t_ca_cipher = 2;
+/* Chip Authentication key: false ECDH brainpoolP256r1, true DH (X9.42,
+ * RFC 5114 2048/256). */
+static bool t_ca_dh = false;
+
+/* EF.CardAccess with one PACEInfo: id-PACE-{DH,ECDH}-GM-<cipher>. */
+static void
+t_card_access_set(tdv_lds *l, bool ecdh, uint8_t cipher, uint8_t param)
+{
+	uint8_t ca[22];
+	memcpy(ca, t_card_access, sizeof(ca));
+	ca[14] = ecdh ? 0x02 : 0x01;
+	ca[15] = cipher;
+	ca[21] = param;
+	tdv_lds_set(l, TDV_EF_CARDACCESS, ca, sizeof(ca));
+}
 
 struct t_passport {
 	tdv_lds *lds;
@@ -134,7 +170,8 @@ t_passport_make(struct t_passport *p, const char *aa, bool ca, size_t dg2_len)
 	if (ca) {
 		/* DG14: 6E { SET { SEQ { id-PK-ECDH, SPKI },
 		 *                 SEQ { id-CA-ECDH-AES-CBC-CMAC-128, 1 } } } */
-		EVP_PKEY *k = t_keygen("EC", "brainpoolP256r1", 0);
+		EVP_PKEY *k = t_ca_dh ? t_dh_keygen()
+				      : t_keygen("EC", "brainpoolP256r1", 0);
 		tdv_buf spki, s1, s2, set;
 		tdv_buf_init(&spki, 4096);
 		tdv_buf_init(&s1, 4096);
@@ -143,9 +180,9 @@ t_passport_make(struct t_passport *p, const char *aa, bool ca, size_t dg2_len)
 		t_spki(k, &spki);
 		t_pem(k, &p->ca_pem);
 		const uint8_t pk_oid[] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02,
-		    0x01, 0x02};
+		    0x01, t_ca_dh ? 0x01 : 0x02};
 		const uint8_t ca_oid[] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02,
-		    0x03, 0x02, 0x02};
+		    0x03, t_ca_dh ? 0x01 : 0x02, t_ca_cipher};
 		const uint8_t one = 1;
 		tdv_buf_reset(&c);
 		t_tlv(&c, 0x06, pk_oid, sizeof(pk_oid));
