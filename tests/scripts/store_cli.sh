@@ -40,6 +40,18 @@ run 0 "$T" check --help
 printf '%s\n' "${MRZ/|/$'\n'}" >"$dir/mrz.txt"
 run 0 "$T" check --today 2010-01-01 --mrz-file "$dir/mrz.txt" --no-screening-required
 
+# --- lost/stolen screening with an index built by tdverify sltd ---
+cat >"$dir/list.csv" <<CSV
+issuing_state,document_number,document_type,status,date_reported,source
+UTO,L898902C3,P,stolen,2009-12-31,UTO police
+UTO,X1234567,P,lost,2009-12-31,UTO police
+CSV
+"$T" sltd import --index "$dir/list.idx" "$dir/list.csv" >/dev/null || fail "sltd import"
+run 1 "$T" check --today 2010-01-01 --mrz "$MRZ" --sltd "$dir/list.idx" --json
+has '"id":"screen.sltd","status":"fail"'
+has '"fraud_class":"lost_stolen"'
+run 2 "$T" check --today 2010-01-01 --mrz "$MRZ" --sltd "$dir/missing.idx"
+
 # --- records ---
 run 2 "$T" check --today 2010-01-01 --mrz "$MRZ" --record --checkpoint CP1 \
 	--direction entry --officer off1 --db "$db"      # checkpoint not registered

@@ -9,13 +9,14 @@
 #include "cli_store.h"
 #include "tdv/error.h"
 #include "tdv/inspect.h"
+#include "tdv/inspect_screen.h"
 
 static void
 check_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tdverify check [--json] [--today YYYY-MM-DD] --mrz TEXT|--mrz-file FILE\n"
-	    "                      [--no-screening-required] [--require-chip]\n"
+	    "                      [--sltd INDEX] [--no-screening-required] [--require-chip]\n"
 	    "                      [--image FILE] [--chip] [--reader R] [--trust DIR]\n"
 	    "                      [--record --checkpoint ID --direction entry|exit\n"
 	    "                       --officer ID [--decision admitted|refused|referred]\n"
@@ -26,6 +27,7 @@ check_usage(FILE *f)
 	    "options:\n"
 	    "  --mrz TEXT        the MRZ, lines separated by '|' or newlines\n"
 	    "  --mrz-file FILE   read the MRZ from FILE ('-' for stdin)\n"
+	    "  --sltd INDEX      lost/stolen index (tdverify sltd import) to screen against\n"
 	    "  --no-screening-required  a skipped screening does not force REFER\n"
 	    "  --require-chip    a skipped chip check forces REFER\n"
 	    "  --image, --chip, --reader, --trust\n"
@@ -45,7 +47,7 @@ check_usage(FILE *f)
 
 struct check_opts {
 	bool json, record, no_screening, require_chip, chip;
-	const char *mrz, *mrz_file, *image, *reader, *trust;
+	const char *mrz, *mrz_file, *sltd, *image, *reader, *trust;
 	const char *checkpoint, *direction, *officer, *decision, *reason, *db;
 	tdv_date today;
 };
@@ -79,6 +81,8 @@ parse_args(int argc, char **argv, struct check_opts *o)
 			val = &o->mrz;
 		} else if (cli_flag(a, "--mrz-file")) {
 			val = &o->mrz_file;
+		} else if (cli_flag(a, "--sltd")) {
+			val = &o->sltd;
 		} else if (cli_flag(a, "--image")) {
 			val = &o->image;
 		} else if (cli_flag(a, "--reader")) {
@@ -220,6 +224,7 @@ cmd_check(int argc, char **argv)
 	}
 
 	tdv_inspection *ins = NULL;
+	tdv_sltd *sltd = NULL;
 	tdv_movement *m = NULL;
 	int exit_code = CLI_USAGE;
 	if (tdv_inspection_new(&ins) != TDV_OK) {
@@ -247,6 +252,14 @@ cmd_check(int argc, char **argv)
 	if (o.chip || o.reader != NULL || o.trust != NULL)
 		tdv_inspection_add_check(ins, "chip.read", TDV_INSPECT_SKIP,
 		    "chip reading is not available in this build", NULL);
+	if (o.sltd != NULL) {
+		rc = tdv_sltd_open(o.sltd, &sltd);
+		if (rc != TDV_OK) {
+			cli_error("%s: %s", o.sltd, tdv_strerror(rc));
+			goto out;
+		}
+		tdv_inspection_set_sltd(ins, sltd);
+	}
 	if (tdv_inspection_run(ins) != TDV_OK) {
 		cli_error("inspection failed");
 		goto out;
@@ -295,6 +308,7 @@ out:
 		memset(m, 0, sizeof(*m));
 		free(m);
 	}
+	tdv_sltd_free(&sltd);
 	tdv_inspection_free(&ins);
 	return exit_code;
 }
