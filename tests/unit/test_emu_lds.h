@@ -17,7 +17,7 @@
 #include "tdv/emu.h"
 #include "tdv/lds.h"
 
-static void
+static inline void
 t_tlv(tdv_buf *b, unsigned tag, const uint8_t *v, size_t n)
 {
 	uint8_t h[6];
@@ -39,7 +39,7 @@ t_tlv(tdv_buf *b, unsigned tag, const uint8_t *v, size_t n)
 	tdv_buf_append(b, v, n);
 }
 
-static EVP_PKEY *
+static inline EVP_PKEY *
 t_keygen(const char *type, const char *curve_or_null, int bits)
 {
 	EVP_PKEY *k = NULL;
@@ -51,7 +51,7 @@ t_keygen(const char *type, const char *curve_or_null, int bits)
 }
 
 /* X9.42 DH key on the RFC 5114 2048-bit group with 256-bit subgroup */
-static EVP_PKEY *
+static inline EVP_PKEY *
 t_dh_keygen(void)
 {
 	EVP_PKEY *k = NULL;
@@ -66,7 +66,7 @@ t_dh_keygen(void)
 	return k;
 }
 
-static void
+static inline void
 t_pem(EVP_PKEY *k, tdv_buf *out)
 {
 	BIO *b = BIO_new(BIO_s_mem());
@@ -77,7 +77,7 @@ t_pem(EVP_PKEY *k, tdv_buf *out)
 	BIO_free(b);
 }
 
-static void
+static inline void
 t_spki(EVP_PKEY *k, tdv_buf *out)
 {
 	uint8_t *d = NULL;
@@ -99,7 +99,7 @@ static uint8_t t_ca_cipher = 2;
 static bool t_ca_dh = false;
 
 /* EF.CardAccess with one PACEInfo: id-PACE-{DH,ECDH}-GM-<cipher>. */
-static void
+static inline void
 t_card_access_set(tdv_lds *l, bool ecdh, uint8_t cipher, uint8_t param)
 {
 	uint8_t ca[22];
@@ -118,7 +118,7 @@ struct t_passport {
 };
 
 /* Build the passport: aa = "EC", "RSA" or NULL; ca true for DG14. */
-static void
+static inline void
 t_passport_make(struct t_passport *p, const char *aa, bool ca, size_t dg2_len)
 {
 	memset(p, 0, sizeof(*p));
@@ -222,7 +222,7 @@ t_passport_make(struct t_passport *p, const char *aa, bool ca, size_t dg2_len)
 	tdv_buf_free(&c);
 }
 
-static int
+static inline int
 t_emu(struct t_passport *p, const tdv_emu_options *o, tdv_emu **e)
 {
 	return tdv_emu_new(e, p->lds, &p->mrz,
@@ -230,7 +230,7 @@ t_emu(struct t_passport *p, const tdv_emu_options *o, tdv_emu **e)
 	    p->ca_pem.len ? p->ca_pem.data : NULL, p->ca_pem.len, o);
 }
 
-static void
+static inline void
 t_passport_free(struct t_passport *p)
 {
 	tdv_lds_free(&p->lds);
