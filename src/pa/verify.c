@@ -621,8 +621,13 @@ check_dg1_mrz(struct pa *pa)
 		return;
 	}
 	tdv_mrz printed;
-	(void)tdv_mrz_parse_text(pa->opt->printed_mrz, pa->opt->printed_mrz_len,
-	    &pa->opt->today, &printed);
+	size_t plen = pa->opt->printed_mrz_len;
+	const char *pm = pa->opt->printed_mrz;
+	/* a trailing newline or separator is not an empty last line */
+	while (plen > 0 && (pm[plen - 1] == '\n' || pm[plen - 1] == '\r' ||
+	    pm[plen - 1] == '|' || pm[plen - 1] == ' '))
+		plen--;
+	(void)tdv_mrz_parse_text(pm, plen, &pa->opt->today, &printed);
 	if (printed.format == TDV_MRZ_UNKNOWN) {
 		add(pa, "dg1.mrz", TDV_CHECK_FAIL,
 		    "the printed MRZ is not readable as an MRZ");
