@@ -277,6 +277,33 @@ tdv_name_new(const char *utf8, size_t len, tdv_name **out)
 }
 
 void
+tdv__name_expand(const struct tdv__cname *c, tdv_name *n)
+{
+	n->ntok = 0;
+	n->mrz_form = false;
+	n->maybe_truncated = c->truncated;
+	snprintf(n->latin, sizeof(n->latin), "%s", c->latin);
+	const char *p = c->latin;
+	while (*p != '\0' && n->ntok < TDV_NAME_MAX_TOKENS) {
+		const char *e = strchr(p, ' ');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l > TDV_NAME_TOKEN_MAX)
+			l = TDV_NAME_TOKEN_MAX;
+		struct tdv__tok *t = &n->tok[n->ntok];
+		memset(t, 0, sizeof(*t));
+		memcpy(t->s, p, l);
+		t->len = (uint8_t)l;
+		t->script = c->scripts[n->ntok] ? c->scripts[n->ntok] : 'l';
+		t->surname = (c->surname >> n->ntok) & 1u;
+		tdv__tok_keys(t);
+		n->ntok++;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+}
+
+void
 tdv_name_free(tdv_name **n)
 {
 	if (n == NULL || *n == NULL)

@@ -37,4 +37,17 @@ int tdv__romanise_tokens(const char *utf8, size_t len, int system,
 /* Fill key/cons/particle of a token whose s is set. */
 void tdv__tok_keys(struct tdv__tok *t);
 
+/* Compact form of a prepared name, for lists of millions of names:
+ * latin holds the tokens separated by single spaces, scripts one script
+ * letter per token, surname one bit per token. */
+struct tdv__cname {
+	char *latin;
+	char *scripts;
+	uint16_t surname;
+	bool truncated;
+};
+
+/* Rebuild a prepared name from its compact form (keys recomputed). */
+void tdv__name_expand(const struct tdv__cname *c, tdv_name *out);
+
 #endif

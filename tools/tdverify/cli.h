@@ -14,6 +14,9 @@
 
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_mrz(int argc, char **argv);
+int cmd_sltd(int argc, char **argv);
+int cmd_names(int argc, char **argv);
+int cmd_watchlist(int argc, char **argv);
 int cmd_chip(int argc, char **argv);
 int cmd_emulate(int argc, char **argv);
 int cmd_sltd(int argc, char **argv);

@@ -16,6 +16,9 @@ struct command {
 
 static const struct command commands[] = {
 	{"mrz", cmd_mrz, "parse, check, correct and generate machine readable zones"},
+	{"sltd", cmd_sltd, "lost, stolen and revoked document lists: import, update, lookup, stats"},
+	{"names", cmd_names, "compare and romanise personal names (screening matcher)"},
+	{"watchlist", cmd_watchlist, "watchlist of persons: import (check) and match travellers"},
 	{"chip", cmd_chip, "read an ePassport chip over PC/SC (BAC, PACE, AA, CA), verify it"},
 	{"emulate", cmd_emulate, "serve a personalised passport as a virtual chip via vpcd"},
 	{"sltd", cmd_sltd, "lost, stolen and revoked document lists: import, update, lookup, stats"},
