@@ -19,8 +19,6 @@ int cmd_names(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_chip(int argc, char **argv);
 int cmd_emulate(int argc, char **argv);
-int cmd_sltd(int argc, char **argv);
-int cmd_names(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
 int cmd_personalise(int argc, char **argv);
 int cmd_pa(int argc, char **argv);

@@ -21,8 +21,6 @@ static const struct command commands[] = {
 	{"watchlist", cmd_watchlist, "watchlist of persons: import (check) and match travellers"},
 	{"chip", cmd_chip, "read an ePassport chip over PC/SC (BAC, PACE, AA, CA), verify it"},
 	{"emulate", cmd_emulate, "serve a personalised passport as a virtual chip via vpcd"},
-	{"sltd", cmd_sltd, "lost, stolen and revoked document lists: import, update, lookup, stats"},
-	{"names", cmd_names, "compare and romanise personal names (screening matcher)"},
 	{"pki", cmd_pki, "create a test country's PKI (CSCA, Document Signers, CRL, master list)"},
 	{"personalise", cmd_personalise, "build a test passport's chip data (LDS), optionally defective"},
 	{"pa", cmd_pa, "Passive Authentication of chip data against CSCAs and CRLs"},
