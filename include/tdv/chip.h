@@ -221,7 +221,8 @@ typedef enum tdv_pace_password {
 /* A PACE protocol: the OID's last two arcs and the domain parameters. */
 typedef struct tdv_pace_proto {
 	uint8_t oid[10];      /* 04 00 7F 00 07 02 02 04 xx yy */
-	bool ecdh;            /* xx = 02 (ECDH GM) or 01 (DH GM) */
+	bool ecdh;            /* xx = 02 (ECDH GM), 01 (DH GM), 04 (ECDH IM) */
+	bool integrated;      /* Integrated Mapping (ECDH, AES-128 only) */
 	tdv_chip_cipher cipher;
 	int parameter_id;     /* 9303-11 §9.5.1 standardized domain params */
 } tdv_pace_proto;
@@ -246,6 +247,10 @@ typedef struct tdv_pace_ctx tdv_pace_ctx;
 
 int tdv_pace_ctx_new(tdv_pace_ctx **out, const tdv_pace_proto *p);
 void tdv_pace_ctx_free(tdv_pace_ctx **c);
+/* Integrated Mapping (§4.4.3.3.2, Appendix B): G~ = f_G(R_p(s, t)) with
+ * the chip's nonce s and the terminal's nonce t (block size each). */
+int tdv_pace_map_integrated(tdv_pace_ctx *c, const uint8_t *s, size_t slen,
+    const uint8_t *t, size_t tlen);
 /* Mapping key pair: priv NULL = random; the public key into pub. */
 int tdv_pace_map_keypair(tdv_pace_ctx *c, const uint8_t *priv, size_t privlen,
     tdv_buf *pub);

@@ -39,7 +39,8 @@ pick_pace(const uint8_t *ca, size_t len, tdv_pace_proto *p, char *oid,
 		return TDV_ENOENT;
 	for (int i = 0; i < si.n; i++) {
 		const tdv_secinfo *s = &si.items[i];
-		if (s->kind != TDV_SECINFO_PACE || s->mapping != TDV_MAP_GM)
+		if (s->kind != TDV_SECINFO_PACE ||
+		    (s->mapping != TDV_MAP_GM && s->mapping != TDV_MAP_IM))
 			continue;
 		/* the OID's content bytes are the TLV value inside raw */
 		tdv_tlv seq, o;

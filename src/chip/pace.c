@@ -107,12 +107,20 @@ tdv_pace_proto_from_oid(const uint8_t *oid, size_t len, int parameter_id,
 	memcpy(out->oid, oid, 10);
 	/* id-PACE-DH-GM = .1, -ECDH-GM = .2, -DH-IM = .3, -ECDH-IM = .4,
 	 * -ECDH-CAM = .6 */
-	if (oid[8] == 1)
+	if (oid[8] == 1) {
 		out->ecdh = false;
-	else if (oid[8] == 2)
+	} else if (oid[8] == 2) {
 		out->ecdh = true;
-	else
+	} else if (oid[8] == 4) {
+		/* ECDH Integrated Mapping: the pseudo-random function of
+		 * §4.4.3.3.2 is implemented for AES-128 (the worked example) */
+		if (oid[9] != 2)
+			return TDV_EUNSUPPORTED;
+		out->ecdh = true;
+		out->integrated = true;
+	} else {
 		return TDV_EUNSUPPORTED;
+	}
 	switch (oid[9]) {
 	case 1:
 		out->cipher = TDV_CIPHER_3DES;
@@ -610,5 +618,169 @@ tdv_pace_token(const tdv_pace_proto *p, const uint8_t *ks_mac,
 	}
 	tdv_buf_free(&inner);
 	tdv_buf_free(&outer);
+	return rc;
+}
+
+/* One AES-128 block: E(key, in). */
+static int
+aes_block(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
+{
+	return tdv_chip_cbc(TDV_CIPHER_AES128, key, NULL, true, in, 16, out);
+}
+
+/* R_p(s, t) of 9303-11 §4.4.3.3.2 for AES-128 (l = k = 128):
+ * k0 = E(t, s); k_{i+1} = E(k_i, c0); x_i = E(k_i, c1);
+ * R = x_0 || ... || x_{n-1}, n = ceil((log2 p + 64) / l), mod p. */
+static int
+im_prf(const uint8_t s[16], const uint8_t t[16], const BIGNUM *p, BN_CTX *bn,
+    BIGNUM *out)
+{
+	static const uint8_t c0[16] = {0xa6, 0x68, 0x89, 0x2a, 0x7c, 0x41, 0xe3,
+	    0xca, 0x73, 0x9f, 0x40, 0xb0, 0x57, 0xd8, 0x59, 0x04};
+	static const uint8_t c1[16] = {0xa4, 0xe1, 0x36, 0xac, 0x72, 0x5f, 0x73,
+	    0x8b, 0x01, 0xc1, 0xf6, 0x02, 0x17, 0xc1, 0x88, 0xad};
+	uint8_t k[16], x[16 * 8];
+	size_t n = ((size_t)BN_num_bits(p) + 64 + 127) / 128;
+	int rc = TDV_OK;
+	if (n * 16 > sizeof(x))
+		return TDV_EUNSUPPORTED;
+	rc = aes_block(t, s, k);
+	for (size_t i = 0; i < n && rc == TDV_OK; i++) {
+		uint8_t next[16];
+		rc = aes_block(k, c1, x + 16 * i);
+		if (rc == TDV_OK)
+			rc = aes_block(k, c0, next);
+		memcpy(k, next, 16);
+		OPENSSL_cleanse(next, sizeof(next));
+	}
+	if (rc == TDV_OK && (BN_bin2bn(x, (int)(n * 16), out) == NULL ||
+				BN_nnmod(out, out, p, bn) != 1))
+		rc = TDV_ECRYPTO;
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(x, sizeof(x));
+	return rc;
+}
+
+/* f_G(t): 9303-11 Appendix B.2, point encoding in affine coordinates
+ * (requires p = 3 mod 4, true of every standardized curve used here). */
+static int
+im_point(const EC_GROUP *g, const BIGNUM *t, BN_CTX *bn, EC_POINT *out)
+{
+	int rc = TDV_ECRYPTO;
+	BN_CTX_start(bn);
+	BIGNUM *p = BN_CTX_get(bn), *a = BN_CTX_get(bn), *b = BN_CTX_get(bn);
+	BIGNUM *al = BN_CTX_get(bn), *al2 = BN_CTX_get(bn), *x2 = BN_CTX_get(bn);
+	BIGNUM *x3 = BN_CTX_get(bn), *h2 = BN_CTX_get(bn), *u = BN_CTX_get(bn);
+	BIGNUM *e = BN_CTX_get(bn), *A = BN_CTX_get(bn), *tmp = BN_CTX_get(bn);
+	BIGNUM *y = BN_CTX_get(bn);
+	if (y == NULL || EC_GROUP_get_curve(g, p, a, b, bn) != 1)
+		goto out;
+	if (BN_mod_word(p, 4) != 3) {
+		rc = TDV_EUNSUPPORTED;
+		goto out;
+	}
+	/* alpha = -t^2 */
+	if (BN_mod_sqr(al, t, p, bn) != 1 || BN_mod_sub(al, p, al, p, bn) != 1)
+		goto out;
+	/* al2 = alpha + alpha^2 */
+	if (BN_mod_sqr(al2, al, p, bn) != 1 || BN_mod_add(al2, al2, al, p, bn) != 1)
+		goto out;
+	/* X2 = -b (1 + al2) (a al2)^(p-2) */
+	if (BN_mod_mul(tmp, a, al2, p, bn) != 1 || BN_copy(e, p) == NULL ||
+	    BN_sub_word(e, 2) != 1 || BN_mod_exp(tmp, tmp, e, p, bn) != 1)
+		goto out;
+	if (BN_copy(x2, al2) == NULL || BN_add_word(x2, 1) != 1 ||
+	    BN_mod_mul(x2, x2, tmp, p, bn) != 1 || BN_mod_mul(x2, x2, b, p, bn) != 1 ||
+	    BN_mod_sub(x2, p, x2, p, bn) != 1)
+		goto out;
+	/* X3 = alpha X2; h2 = X2^3 + a X2 + b; U = t^3 h2 */
+	if (BN_mod_mul(x3, al, x2, p, bn) != 1)
+		goto out;
+	if (BN_mod_sqr(h2, x2, p, bn) != 1 || BN_mod_mul(h2, h2, x2, p, bn) != 1 ||
+	    BN_mod_mul(tmp, a, x2, p, bn) != 1 || BN_mod_add(h2, h2, tmp, p, bn) != 1 ||
+	    BN_mod_add(h2, h2, b, p, bn) != 1)
+		goto out;
+	if (BN_mod_sqr(u, t, p, bn) != 1 || BN_mod_mul(u, u, t, p, bn) != 1 ||
+	    BN_mod_mul(u, u, h2, p, bn) != 1)
+		goto out;
+	/* A = h2^(p - 1 - (p+1)/4) */
+	if (BN_copy(tmp, p) == NULL || BN_add_word(tmp, 1) != 1 ||
+	    BN_rshift(tmp, tmp, 2) != 1 || BN_copy(e, p) == NULL ||
+	    BN_sub_word(e, 1) != 1 || BN_sub(e, e, tmp) != 1 ||
+	    BN_mod_exp(A, h2, e, p, bn) != 1)
+		goto out;
+	/* A^2 h2 == 1 ? (X2, A h2) : (X3, A U) */
+	if (BN_mod_sqr(tmp, A, p, bn) != 1 || BN_mod_mul(tmp, tmp, h2, p, bn) != 1)
+		goto out;
+	if (BN_is_one(tmp)) {
+		if (BN_mod_mul(y, A, h2, p, bn) != 1 ||
+		    EC_POINT_set_affine_coordinates(g, out, x2, y, bn) != 1)
+			goto out;
+	} else {
+		if (BN_mod_mul(y, A, u, p, bn) != 1 ||
+		    EC_POINT_set_affine_coordinates(g, out, x3, y, bn) != 1)
+			goto out;
+	}
+	if (!BN_is_one(EC_GROUP_get0_cofactor(g)) &&
+	    EC_POINT_mul(g, out, NULL, out, EC_GROUP_get0_cofactor(g), bn) != 1)
+		goto out;
+	rc = EC_POINT_is_at_infinity(g, out) ? TDV_ECRYPTO : TDV_OK;
+out:
+	BN_CTX_end(bn);
+	return rc;
+}
+
+int
+tdv_pace_map_integrated(tdv_pace_ctx *c, const uint8_t *s, size_t slen,
+    const uint8_t *t, size_t tlen)
+{
+	if (c == NULL || s == NULL || t == NULL)
+		return TDV_EINVAL;
+	if (!c->p.integrated || !c->p.ecdh)
+		return TDV_EINVAL;
+	if (slen != 16 || tlen != 16)
+		return TDV_ECHIP_AUTH;
+	BIGNUM *x = BN_new(), *p = BN_new(), *a = BN_new(), *b = BN_new();
+	EC_POINT *gm = NULL;
+	int rc = TDV_ENOMEM;
+	if (x == NULL || p == NULL || a == NULL || b == NULL)
+		goto out;
+	rc = TDV_ECRYPTO;
+	if (EC_GROUP_get_curve(c->group, p, a, b, c->bn) != 1)
+		goto out;
+	if ((rc = im_prf(s, t, p, c->bn, x)) != TDV_OK)
+		goto out;
+	rc = TDV_ECRYPTO;
+	/* f_G on the standard group (it has the cofactor), then G~ on a
+	 * group of its own, as for the generic mapping */
+	gm = EC_POINT_new(c->group);
+	if (gm == NULL)
+		goto out;
+	if ((rc = im_point(c->group, x, c->bn, gm)) != TDV_OK)
+		goto out;
+	rc = TDV_ECRYPTO;
+	EC_GROUP_free(c->mapped);
+	c->mapped = EC_GROUP_new_curve_GFp(p, a, b, c->bn);
+	if (c->mapped == NULL)
+		goto out;
+	{
+		uint8_t buf[1 + 2 * 66];
+		size_t n = EC_POINT_point2oct(c->group, gm,
+		    POINT_CONVERSION_UNCOMPRESSED, buf, sizeof(buf), c->bn);
+		EC_POINT *g2 = EC_POINT_new(c->mapped);
+		if (n > 0 && g2 != NULL &&
+		    EC_POINT_oct2point(c->mapped, g2, buf, n, c->bn) == 1 &&
+		    EC_GROUP_set_generator(c->mapped, g2,
+			EC_GROUP_get0_order(c->group),
+			EC_GROUP_get0_cofactor(c->group)) == 1)
+			rc = TDV_OK;
+		EC_POINT_free(g2);
+	}
+out:
+	EC_POINT_free(gm);
+	BN_clear_free(x);
+	BN_free(p);
+	BN_free(a);
+	BN_free(b);
 	return rc;
 }

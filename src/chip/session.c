@@ -481,10 +481,21 @@ tdv_chip_pace(tdv_chip *c, const tdv_pace_proto *p, tdv_pace_password type,
 	if ((rc = tdv_pace_nonce_crypt(p, pw, pwl, false, ans.data, sl, s)) != TDV_OK)
 		goto out;
 	/* 2: mapping */
-	if ((rc = tdv_pace_map_keypair(ctx, NULL, 0, &pub)) != TDV_OK ||
+	if (p->integrated) {
+		/* IM: our nonce t in DO81, an empty DO82 back */
+		uint8_t t[16];
+		if (RAND_bytes(t, (int)bl) != 1) {
+			rc = TDV_ECRYPTO;
+			goto out;
+		}
+		if ((rc = pace_ga(c, false, 0x81, t, bl, 0x82, &ans)) != TDV_OK ||
+		    (rc = tdv_pace_map_integrated(ctx, s, sl, t, bl)) != TDV_OK)
+			goto out;
+	} else if ((rc = tdv_pace_map_keypair(ctx, NULL, 0, &pub)) != TDV_OK ||
 	    (rc = pace_ga(c, false, 0x81, pub.data, pub.len, 0x82, &ans)) != TDV_OK ||
-	    (rc = tdv_pace_map(ctx, s, sl, ans.data, ans.len)) != TDV_OK)
+	    (rc = tdv_pace_map(ctx, s, sl, ans.data, ans.len)) != TDV_OK) {
 		goto out;
+	}
 	/* 3: key agreement */
 	if ((rc = tdv_pace_eph_keypair(ctx, NULL, 0, &pub)) != TDV_OK ||
 	    (rc = pace_ga(c, false, 0x83, pub.data, pub.len, 0x84, &chip_eph)) !=

@@ -584,6 +584,16 @@ do_pace_step(tdv_emu *e, const tdv_apdu *a, const uint8_t *in, size_t inl,
 	}
 	case 2: /* mapping */
 		v = find_do(in, inl, 0x81, &vl);
+		if (e->pace_proto.integrated) {
+			/* IM: the terminal's nonce t; G~ = f_G(R(s, t)) */
+			if (v == NULL || tdv_pace_map_integrated(e->pace, e->pace_s,
+					     e->pace_slen, v, vl) != TDV_OK) {
+				rc = TDV_EPARSE;
+				break;
+			}
+			rc = put_do(&ir, sizeof(inner), 0x82, NULL, 0);
+			break;
+		}
 		if (v == NULL ||
 		    tdv_pace_map_keypair(e->pace, NULL, 0, &pub) != TDV_OK ||
 		    tdv_pace_map(e->pace, e->pace_s, e->pace_slen, v, vl) != TDV_OK) {

@@ -293,20 +293,21 @@ test_emu_pace_variants_and_ca_ciphers(void)
 	 * Chip Authentication with 3DES (MSE:Set KAT) and AES-256, each
 	 * followed by secure messaging under the new keys. */
 	static const struct {
-		bool ecdh;
-		uint8_t cipher, param, ca;
+		uint8_t mapping, cipher, param, ca;
 	} v[] = {
-	    {true, 1, 12, 1},  /* ECDH-GM-3DES, NIST P-256; CA 3DES */
-	    {true, 3, 16, 3},  /* ECDH-GM-AES-192, brainpoolP384r1; CA AES-192 */
-	    {true, 4, 15, 4},  /* ECDH-GM-AES-256, NIST P-384; CA AES-256 */
-	    {false, 2, 0, 2},  /* DH-GM-AES-128, 1024/160 */
-	    {false, 4, 2, 1},  /* DH-GM-AES-256, 2048/256; CA 3DES */
+	    {2, 1, 12, 1},  /* ECDH-GM-3DES, NIST P-256; CA 3DES */
+	    {2, 3, 16, 3},  /* ECDH-GM-AES-192, brainpoolP384r1; CA AES-192 */
+	    {2, 4, 15, 4},  /* ECDH-GM-AES-256, NIST P-384; CA AES-256 */
+	    {1, 2, 0, 2},   /* DH-GM-AES-128, 1024/160 */
+	    {1, 4, 2, 1},   /* DH-GM-AES-256, 2048/256; CA 3DES */
+	    {4, 2, 13, 2},  /* ECDH-IM-AES-128, brainpoolP256r1 */
+	    {4, 2, 12, 2},  /* ECDH-IM-AES-128, NIST P-256 */
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct t_passport p;
 		t_ca_cipher = v[i].ca;
 		t_passport_make(&p, "EC", true, 5000);
-		t_card_access_set(p.lds, v[i].ecdh, v[i].cipher, v[i].param);
+		t_card_access_set(p.lds, v[i].mapping, v[i].cipher, v[i].param);
 		tdv_emu_options eo;
 		tdv_emu_options_default(&eo);
 		tdv_chip_read_options ro = {.mrz = &p.mrz};
@@ -315,6 +316,7 @@ test_emu_pace_variants_and_ca_ciphers(void)
 		CHECK_INT(read_with(&p, &eo, &ro, &rep, &got), TDV_OK);
 		CHECK_INT(rep.access, TDV_CHIP_ACCESS_PACE);
 		CHECK_INT(rep.pace_parameter_id, v[i].param);
+		CHECK_INT(rep.pace_oid[20], '0' + v[i].mapping);
 		CHECK(same_file(p.lds, got, TDV_EF_DG2));
 		CHECK_INT(rep.aa_rc, TDV_OK);
 		CHECK_INT(rep.ca_rc, TDV_OK);

@@ -98,13 +98,14 @@ static uint8_t t_ca_cipher = 2;
  * RFC 5114 2048/256). */
 static bool t_ca_dh = false;
 
-/* EF.CardAccess with one PACEInfo: id-PACE-{DH,ECDH}-GM-<cipher>. */
+/* EF.CardAccess with one PACEInfo: id-PACE-<mapping>-<cipher>, mapping
+ * 1 DH-GM, 2 ECDH-GM, 4 ECDH-IM. */
 static inline void
-t_card_access_set(tdv_lds *l, bool ecdh, uint8_t cipher, uint8_t param)
+t_card_access_set(tdv_lds *l, uint8_t mapping, uint8_t cipher, uint8_t param)
 {
 	uint8_t ca[22];
 	memcpy(ca, t_card_access, sizeof(ca));
-	ca[14] = ecdh ? 0x02 : 0x01;
+	ca[14] = mapping;
 	ca[15] = cipher;
 	ca[21] = param;
 	tdv_lds_set(l, TDV_EF_CARDACCESS, ca, sizeof(ca));

@@ -232,9 +232,15 @@ test_pace_rejects_bad_peer_keys(void)
 	CHECK_INT(tdv_pace_map(c, s, 16, b, 129), TDV_ECHIP_AUTH);
 	tdv_pace_ctx_free(&c);
 	tdv_buf_free(&pub);
-	/* integrated mapping and unknown parameters are refused plainly */
-	uint8_t im[10] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x04, 0x02};
-	CHECK_INT(tdv_pace_proto_from_oid(im, 10, 13, &p), TDV_EUNSUPPORTED);
+	/* chip authentication mapping, DH-IM, IM other than AES-128 and
+	 * unknown parameters are refused plainly */
+	uint8_t cam[10] = {0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x06, 0x02};
+	CHECK_INT(tdv_pace_proto_from_oid(cam, 10, 13, &p), TDV_EUNSUPPORTED);
+	cam[8] = 0x03;
+	CHECK_INT(tdv_pace_proto_from_oid(cam, 10, 0, &p), TDV_EUNSUPPORTED);
+	cam[8] = 0x04;
+	cam[9] = 0x04;
+	CHECK_INT(tdv_pace_proto_from_oid(cam, 10, 13, &p), TDV_EUNSUPPORTED);
 	unhex(g1.oid, oid, 10);
 	CHECK_INT(tdv_pace_proto_from_oid(oid, 10, 7, &p), TDV_EUNSUPPORTED);
 }
@@ -284,6 +290,64 @@ test_pace_random_run_all_curves_and_ciphers(void)
 	}
 }
 
+/* 9303-11 worked example "PACE - Integrated Mapping", ECDH on
+ * brainpoolP256r1, id-PACE-ECDH-IM-AES-CBC-CMAC-128, CAN 123456. */
+static void
+test_pace_ecdh_im_worked_example(void)
+{
+	uint8_t oid[10], key[20], z[16], s[16], t[16], b[128], tok[8];
+	uint8_t ksenc[16], ksmac[16];
+	size_t kl = 0, n;
+	tdv_pace_proto p;
+	unhex("04007F00070202040402", oid, 10);
+	CHECK_INT(tdv_pace_proto_from_oid(oid, 10, 13, &p), TDV_OK);
+	CHECK(p.integrated && p.ecdh);
+	CHECK_INT(tdv_pace_password_key(TDV_PACE_CAN, NULL, "123456", key, &kl),
+	    TDV_OK);
+	unhex("143DC40C08C8E891FBED7DEDB92B64AD", z, 16);
+	CHECK_INT(tdv_pace_nonce_crypt(&p, key, kl, false, z, 16, s), TDV_OK);
+	CHECK(eqhex(s, 16, "2923BE84E16CD6AE529049F1F1BBE9EB"));
+	unhex("5DD4CBFC96F5453B130D890A1CDBAE32", t, 16);
+	tdv_pace_ctx *c = NULL;
+	CHECK_INT(tdv_pace_ctx_new(&c, &p), TDV_OK);
+	if (c == NULL)
+		return;
+	tdv_buf gm, pub, shared;
+	tdv_buf_init(&gm, 1024);
+	tdv_buf_init(&pub, 1024);
+	tdv_buf_init(&shared, 1024);
+	CHECK_INT(tdv_pace_map_integrated(c, s, 16, t, 16), TDV_OK);
+	CHECK_INT(tdv_pace_mapped_generator(c, &gm), TDV_OK);
+	CHECK(eqhex(gm.data, gm.len,
+	    "048E82D31559ED0FDE92A4D0498ADD3C23BABA94FB77691E31E90AEA77FB17D427"
+	    "4C1AE14BD0C3DBAC0C871B7F3608169364437CA30AC243A089D3F266C1E60FAD"));
+	n = unhex("A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595",
+	    b, sizeof(b));
+	CHECK_INT(tdv_pace_eph_keypair(c, b, n, &pub), TDV_OK);
+	CHECK(eqhex(pub.data, pub.len,
+	    "0489CBA23FFE96AA18D824627C3E934E54A9FD0B87A95D1471DC1C0ABFDCD640D4"
+	    "6755DE9B7B778280B6BEBD57439ADFEB0E21FD4ED6DF42578C13418A59B34C37"));
+	const char *chip =
+	    "0467F78E5F7F7686082B293E8D087E056916D0F74BC01A5F8957D0DE45691E51E8"
+	    "932B69A962B52A0985AD2C0A271EE6A13A8ADDDCD1A3A994B9DED257F4D22753";
+	n = unhex(chip, b, sizeof(b));
+	CHECK_INT(tdv_pace_agree(c, b, n, &shared, ksenc, ksmac), TDV_OK);
+	CHECK(eqhex(shared.data, shared.len,
+	    "4F150FDE1D4F0E38E95017B891BAE17133A0DF45B0D3E18B60BA7BEAFDC2C713"));
+	CHECK(eqhex(ksenc, 16, "0D3FEB33251A6370893D62AE8DAAF51B"));
+	CHECK(eqhex(ksmac, 16, "B01E89E3D9E8719E586B50B4A7506E0B"));
+	CHECK_INT(tdv_pace_token(&p, ksmac, b, n, tok), TDV_OK);
+	CHECK(eqhex(tok, 8, "450F02B86F6A0909"));
+	CHECK_INT(tdv_pace_token(&p, ksmac, pub.data, pub.len, tok), TDV_OK);
+	CHECK(eqhex(tok, 8, "75D4D96E8D5B0308"));
+	/* wrong nonce lengths are refused */
+	CHECK_INT(tdv_pace_map_integrated(c, s, 8, t, 16), TDV_ECHIP_AUTH);
+	tdv_buf_free(&gm);
+	tdv_buf_free(&pub);
+	tdv_buf_free(&shared);
+	tdv_pace_ctx_free(&c);
+}
+
 int
 main(void)
 {
@@ -293,5 +357,6 @@ main(void)
 	RUN(test_pace_dh_gm_1024_g2);
 	RUN(test_pace_rejects_bad_peer_keys);
 	RUN(test_pace_random_run_all_curves_and_ciphers);
+	RUN(test_pace_ecdh_im_worked_example);
 	TEST_EXIT();
 }
