@@ -473,6 +473,56 @@ int tdv_train_db_report_officer(tdv_train_db *db, const char *viewer,
 int tdv_train_db_certificate(tdv_train_db *db, const char *attempt,
     tdv_buf *html);
 
+/* ------------------------------------------------------------------ */
+/* HTTP API, independent of the server                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The station's training routes as one call, so the web server only
+ * forwards requests under /api/train/ with the logged-in officer's id
+ * (the session decides who the actor is; the body never does):
+ *
+ *   POST /api/train/sets                 build and register a set (trainer)
+ *        {"title","docs","level","key":["genuine","expired",..]|null,
+ *         "seed","limit_seconds"}
+ *   GET  /api/train/sets/ID[?answers=1]  the set; the key for trainers only
+ *   GET  /api/train/sets/ID/docs/N/page.png | portrait.jpg
+ *   POST /api/train/attempts             {"set","course","trainer"} start
+ *   POST /api/train/attempts/ID/inspect/N   the live pipeline on document N
+ *                                          (report marked "training":true)
+ *   POST /api/train/attempts/ID/answers  {"doc","decision","defects":[..],
+ *                                          "time_ms","reason"}
+ *   POST /api/train/attempts/ID/submit   score and feedback
+ *   GET  /api/train/attempts/ID/feedback
+ *   POST /api/train/drill                today's practice drill
+ *   GET  /api/train/reports/due[?csv=1&checkpoint=CP]
+ *   GET  /api/train/reports/rates[?csv=1&checkpoint=CP]
+ *   GET  /api/train/records/OFFICER
+ *   GET  /api/train/certificates/ATTEMPT (HTML)
+ *
+ * Errors are {"error":code,"message":..} with 400, 403, 404, 405 or 500.
+ * No route serves a set's answers.json, the chip's private keys or the
+ * lists; nothing here writes a movement.
+ */
+typedef struct tdv_train_api_config {
+	tdv_train_db *db;
+	const char *sets_dir; /* where POST /sets builds (set-<id>/) */
+	const char *pki_dir;  /* the training PKI (created when missing) */
+	tdv_date today;
+} tdv_train_api_config;
+
+#define TDV_TRAIN_API_BODY_MAX 65536
+
+typedef struct tdv_train_api_response {
+	int status;                /* HTTP status */
+	const char *content_type;  /* "application/json", "text/csv", ... */
+	tdv_buf body;              /* initialised by the call; free it */
+} tdv_train_api_response;
+
+int tdv_train_api_handle(const tdv_train_api_config *cfg, const char *method,
+    const char *path, const char *query, const char *actor,
+    const char *body, size_t body_len, tdv_train_api_response *resp);
+
 #ifdef __cplusplus
 }
 #endif

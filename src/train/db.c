@@ -972,3 +972,28 @@ tdv__train_db_handle(tdv_train_db *db)
 {
 	return db->db;
 }
+
+int
+tdv__train_db_attempt_owner(tdv_train_db *db, const char *attempt,
+    const char *actor, char set_out[TDV_TRAIN_SETID_LEN + 1])
+{
+	attempt_row a;
+	int rc = get_attempt(db, attempt, &a);
+	if (rc != TDV_OK)
+		return rc;
+	if (actor == NULL || strcmp(a.trainee, actor) != 0)
+		return TDV_EPERM;
+	memcpy(set_out, a.set_id, sizeof(a.set_id));
+	return TDV_OK;
+}
+
+int
+tdv__train_db_attempt_trainee(tdv_train_db *db, const char *attempt,
+    char trainee[TDV_TRAIN_ID_MAX + 1])
+{
+	attempt_row a;
+	int rc = get_attempt(db, attempt, &a);
+	if (rc == TDV_OK)
+		memcpy(trainee, a.trainee, sizeof(a.trainee));
+	return rc;
+}

@@ -38,6 +38,12 @@ int tdv__train_face(uint64_t seed, int width, int height, tdv_buf *jpeg);
 /* Where document i of a set lives: its origin set directory and index. */
 int tdv__train_db_doc_source(tdv_train_db *db, const char *set_id, int i,
     char *dir, size_t dirsz, int *src_idx);
+/* TDV_OK when actor is the trainee of attempt (set_out: its set), TDV_EPERM
+ * otherwise, TDV_ENOENT for an unknown attempt. */
+int tdv__train_db_attempt_owner(tdv_train_db *db, const char *attempt,
+    const char *actor, char set_out[TDV_TRAIN_SETID_LEN + 1]);
+int tdv__train_db_attempt_trainee(tdv_train_db *db, const char *attempt,
+    char trainee[TDV_TRAIN_ID_MAX + 1]);
 /* The SQLite handle, for the reports (report.c). */
 struct sqlite3;
 struct sqlite3 *tdv__train_db_handle(tdv_train_db *db);
