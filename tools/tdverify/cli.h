@@ -28,6 +28,9 @@ int cmd_audit(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_officer(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* Print "tdverify: <msg>" to stderr; returns CLI_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
