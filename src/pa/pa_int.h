@@ -2,9 +2,13 @@
 #ifndef TDV_PA_INT_H
 #define TDV_PA_INT_H
 
+#include <pthread.h>
+
 #include <openssl/x509.h>
 
 #include "tdv/pa.h"
+
+#define TDV__DS_CACHE 64
 
 struct tdv_trust {
 	X509 **cscas;
@@ -12,6 +16,15 @@ struct tdv_trust {
 	X509_CRL **crls;
 	int *crl_issuer; /* index into cscas of the CSCA that signed it, -1 */
 	int ncrls, capcrls;
+	/* decoded Document Signer certificates, by exact DER: the same DS
+	 * signs thousands of documents and OpenSSL 3 decoding is costly */
+	pthread_mutex_t cache_lock;
+	struct tdv__dscache {
+		uint8_t *der;
+		size_t len;
+		X509 *x;
+	} cache[TDV__DS_CACHE];
+	int ncache, cache_next;
 };
 
 /*
@@ -25,5 +38,11 @@ X509 *tdv__trust_find_issuer(const tdv_trust *t, X509 *cert, bool *name_match,
 
 /* The verified CRL of CSCA number idx, or NULL. */
 X509_CRL *tdv__trust_crl_of(const tdv_trust *t, int idx);
+
+/* The decoded certificate for der[0..len) (a new reference, X509_free
+ * it), from the cache or decoded and cached; NULL when it does not
+ * decode. The trust store is logically const: only the cache changes. */
+X509 *tdv__trust_cert_cached(const tdv_trust *t, const uint8_t *der,
+    size_t len);
 
 #endif

@@ -25,7 +25,56 @@
 tdv_trust *
 tdv_trust_new(void)
 {
-	return calloc(1, sizeof(tdv_trust));
+	tdv_trust *t = calloc(1, sizeof(tdv_trust));
+	if (t != NULL && pthread_mutex_init(&t->cache_lock, NULL) != 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+X509 *
+tdv__trust_cert_cached(const tdv_trust *ct, const uint8_t *der, size_t len)
+{
+	tdv_trust *t = (tdv_trust *)(uintptr_t)ct; /* the cache only */
+	X509 *x = NULL;
+	if (t == NULL || der == NULL || len == 0 || len > TDV_TRUST_MAX_FILE)
+		return NULL;
+	pthread_mutex_lock(&t->cache_lock);
+	for (int i = 0; i < t->ncache; i++)
+		if (t->cache[i].len == len && memcmp(t->cache[i].der, der, len) == 0) {
+			x = t->cache[i].x;
+			X509_up_ref(x);
+			break;
+		}
+	pthread_mutex_unlock(&t->cache_lock);
+	if (x != NULL)
+		return x;
+	const unsigned char *p = der;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x == NULL || p != der + len) {
+		X509_free(x);
+		ERR_clear_error();
+		return NULL;
+	}
+	uint8_t *copy = malloc(len);
+	if (copy == NULL)
+		return x; /* uncached but usable */
+	memcpy(copy, der, len);
+	pthread_mutex_lock(&t->cache_lock);
+	int slot = t->ncache < TDV__DS_CACHE ? t->ncache++ : t->cache_next;
+	if (t->ncache == TDV__DS_CACHE)
+		t->cache_next = (slot + 1) % TDV__DS_CACHE;
+	if (t->cache[slot].x != NULL) {
+		X509_free(t->cache[slot].x);
+		free(t->cache[slot].der);
+	}
+	X509_up_ref(x);
+	t->cache[slot].x = x;
+	t->cache[slot].der = copy;
+	t->cache[slot].len = len;
+	pthread_mutex_unlock(&t->cache_lock);
+	return x;
 }
 
 void
@@ -41,6 +90,11 @@ tdv_trust_free(tdv_trust **tp)
 	free(t->cscas);
 	free(t->crls);
 	free(t->crl_issuer);
+	for (int i = 0; i < t->ncache; i++) {
+		X509_free(t->cache[i].x);
+		free(t->cache[i].der);
+	}
+	pthread_mutex_destroy(&t->cache_lock);
 	free(t);
 	*tp = NULL;
 }

@@ -29,6 +29,9 @@ struct pa {
 	const tdv_pa_options *opt;
 	tdv_sod sod;
 	bool sod_ok;
+	tdv_buf stripped;      /* the CMS without its certificates */
+	const uint8_t *ds_der; /* the signer's certificate inside the SOD */
+	size_t ds_der_len;
 	CMS_ContentInfo *cms;
 	X509 *ds;            /* owned reference */
 	X509 *csca;          /* borrowed from the trust store */
@@ -127,6 +130,77 @@ cmp_today(const ASN1_TIME *t, const tdv_date *today)
 	return c == -2 ? 0 : c;
 }
 
+/* Append a DER header (tag, definite length). */
+static int
+put_hdr(tdv_buf *b, uint8_t tag, size_t len)
+{
+	uint8_t h[6];
+	size_t n = 0;
+	h[n++] = tag;
+	if (len < 0x80) {
+		h[n++] = (uint8_t)len;
+	} else if (len <= 0xFF) {
+		h[n++] = 0x81;
+		h[n++] = (uint8_t)len;
+	} else if (len <= 0xFFFF) {
+		h[n++] = 0x82;
+		h[n++] = (uint8_t)(len >> 8);
+		h[n++] = (uint8_t)len;
+	} else if (len <= 0xFFFFFF) {
+		h[n++] = 0x83;
+		h[n++] = (uint8_t)(len >> 16);
+		h[n++] = (uint8_t)(len >> 8);
+		h[n++] = (uint8_t)len;
+	} else {
+		return TDV_ELIMIT;
+	}
+	return tdv_buf_append(b, h, n);
+}
+
+/* ContentInfo { oid, [0] SignedData { ..., no [0] certificates, ... } } */
+static int
+strip_certs(const uint8_t *cms, size_t len, tdv_buf *out)
+{
+	tdv_tlv ci, oid, a0, sd, t;
+	tdv_der d;
+	int rc;
+	size_t body = 0;
+	if ((rc = tdv_tlv_read(cms, len, 0, &ci)) != TDV_OK)
+		return rc;
+	tdv_der_enter(&d, &ci, 0);
+	if ((rc = tdv_der_next(&d, &oid)) != TDV_OK ||
+	    (rc = tdv_der_next(&d, &a0)) != TDV_OK ||
+	    (rc = tdv_tlv_read(a0.value, a0.len, 0, &sd)) != TDV_OK)
+		return rc;
+	if (ci.tag != 0x30 || a0.tag != 0xA0 || sd.tag != 0x30)
+		return TDV_ELDS_TAG;
+	tdv_der_enter(&d, &sd, 0);
+	while ((rc = tdv_der_next(&d, &t)) == TDV_OK)
+		if (t.tag != 0xA0)
+			body += t.raw_len;
+	if (rc != TDV_ENOENT)
+		return rc;
+	size_t sdh = body < 0x80 ? 2 : body <= 0xFF ? 3 : body <= 0xFFFF ? 4 : 5;
+	size_t a0body = sdh + body;
+	size_t a0h = a0body < 0x80 ? 2 : a0body <= 0xFF ? 3 :
+	    a0body <= 0xFFFF ? 4 : 5;
+	tdv_buf_init(out, len + 16);
+	rc = put_hdr(out, 0x30, oid.raw_len + a0h + a0body);
+	if (rc == TDV_OK)
+		rc = tdv_buf_append(out, oid.raw, oid.raw_len);
+	if (rc == TDV_OK)
+		rc = put_hdr(out, 0xA0, a0body);
+	if (rc == TDV_OK)
+		rc = put_hdr(out, 0x30, body);
+	tdv_der_enter(&d, &sd, 0);
+	while (rc == TDV_OK && tdv_der_next(&d, &t) == TDV_OK)
+		if (t.tag != 0xA0)
+			rc = tdv_buf_append(out, t.raw, t.raw_len);
+	if (rc != TDV_OK)
+		tdv_buf_free(out);
+	return rc;
+}
+
 static void
 check_sod(struct pa *pa)
 {
@@ -143,8 +217,12 @@ check_sod(struct pa *pa)
 		    tdv_strerror(rc));
 		return;
 	}
-	const unsigned char *q = pa->sod.cms;
-	pa->cms = d2i_CMS_ContentInfo(NULL, &q, (long)pa->sod.cms_len);
+	/* OpenSSL decodes certificates slowly; the SOD's are decoded once
+	 * through the trust store's cache, the CMS without them */
+	int src = strip_certs(pa->sod.cms, pa->sod.cms_len, &pa->stripped);
+	const unsigned char *q = src == TDV_OK ? pa->stripped.data : pa->sod.cms;
+	long qlen = (long)(src == TDV_OK ? pa->stripped.len : pa->sod.cms_len);
+	pa->cms = d2i_CMS_ContentInfo(NULL, &q, qlen);
 	if (pa->cms == NULL) {
 		add(pa, "sod.parse", TDV_CHECK_FAIL,
 		    "EF.SOD is not a decodable CMS SignedData (%s)", ossl_reason());
@@ -186,6 +264,39 @@ sig_alg_name(const X509_ALGOR *alg)
 	}
 }
 
+/* The certificate of the SOD that the SignerInfo names. */
+static void
+find_signer(struct pa *pa, CMS_SignerInfo *si)
+{
+	tdv_tlv ci, oid, a0, sd, t, c;
+	tdv_der d, cd;
+	if (tdv_tlv_read(pa->sod.cms, pa->sod.cms_len, 0, &ci) != TDV_OK)
+		return;
+	tdv_der_enter(&d, &ci, 0);
+	if (tdv_der_next(&d, &oid) != TDV_OK || tdv_der_next(&d, &a0) != TDV_OK ||
+	    tdv_tlv_read(a0.value, a0.len, 0, &sd) != TDV_OK)
+		return;
+	tdv_der_enter(&d, &sd, 0);
+	while (pa->ds == NULL && tdv_der_next(&d, &t) == TDV_OK) {
+		if (t.tag != 0xA0)
+			continue;
+		tdv_der_enter(&cd, &t, 0);
+		int n = 0;
+		while (pa->ds == NULL && n++ < 64 && tdv_der_next(&cd, &c) == TDV_OK) {
+			X509 *x = tdv__trust_cert_cached(pa->trust, c.raw, c.raw_len);
+			if (x == NULL)
+				continue;
+			if (CMS_SignerInfo_cert_cmp(si, x) == 0) {
+				pa->ds = x;
+				pa->ds_der = c.raw;
+				pa->ds_der_len = c.raw_len;
+			} else {
+				X509_free(x);
+			}
+		}
+	}
+}
+
 static void
 check_signature(struct pa *pa)
 {
@@ -201,16 +312,7 @@ check_signature(struct pa *pa)
 		return;
 	}
 	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
-	STACK_OF(X509) *certs = CMS_get1_certs(pa->cms);
-	for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
-		X509 *x = sk_X509_value(certs, i);
-		if (CMS_SignerInfo_cert_cmp(si, x) == 0) {
-			X509_up_ref(x);
-			pa->ds = x;
-			break;
-		}
-	}
-	sk_X509_pop_free(certs, X509_free);
+	find_signer(pa, si);
 	X509_ALGOR *sigalg = NULL;
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
 	if (sigalg != NULL)
@@ -248,8 +350,12 @@ check_signature(struct pa *pa)
 		BN_free(bn);
 	}
 	ERR_clear_error();
-	if (CMS_verify(pa->cms, NULL, NULL, NULL, NULL,
-	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+	STACK_OF(X509) *signer = sk_X509_new_null();
+	int ok = signer != NULL && sk_X509_push(signer, pa->ds) > 0 &&
+	    CMS_verify(pa->cms, signer, NULL, NULL, NULL,
+	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1;
+	sk_X509_free(signer);
+	if (!ok) {
 		add(pa, "sod.signature", TDV_CHECK_FAIL,
 		    "the SOD signature does not verify with the Document Signer "
 		    "key (%s): the security object was altered or forged",
@@ -265,12 +371,12 @@ check_signature(struct pa *pa)
 static void
 check_ds_encoding(struct pa *pa)
 {
-	if (!pa->sod_ok || pa->sod.ds_cert == NULL) {
+	if (pa->ds_der == NULL) {
 		add(pa, "ds.encoding", TDV_CHECK_SKIP, "no Document Signer certificate");
 		return;
 	}
 	bool nc = false;
-	int rc = tdv_der_validate(pa->sod.ds_cert, pa->sod.ds_cert_len, 0,
+	int rc = tdv_der_validate(pa->ds_der, pa->ds_der_len, 0,
 	    TDV_DER_MAX_DEPTH, NULL, &nc);
 	if (rc != TDV_OK)
 		add(pa, "ds.encoding", TDV_CHECK_WARN,
@@ -733,6 +839,7 @@ tdv_pa_verify(const tdv_trust *trust, const tdv_lds *lds,
 
 	X509_free(pa.ds);
 	CMS_ContentInfo_free(pa.cms);
+	tdv_buf_free(&pa.stripped);
 	ERR_clear_error();
 	out->verdict = TDV_PA_PASS;
 	for (int i = 0; i < out->nchecks; i++) {

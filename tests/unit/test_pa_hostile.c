@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include "issue/issue_int.h"
+#include "pa/pa_int.h"
 #include "pa_test_pki.h"
 #include "tdv_test.h"
 
@@ -342,6 +343,39 @@ test_ds_expired_after_signing_is_a_warning(void)
 	tdv_issued_free(&doc);
 }
 
+/* The decoded-certificate cache: hits, evictions past its size, bad DER. */
+static void
+test_ds_cache_hits_and_evicts(void)
+{
+	EVP_PKEY *k = tdv__keygen("prime256v1");
+	tdv_trust *t = tdv_trust_new();
+	tdv_buf der[TDV__DS_CACHE + 6];
+	for (int i = 0; i < TDV__DS_CACHE + 6; i++) {
+		X509 *x = tdv__make_cert('d', "UT", "Cache", "DS", i + 1, k, NULL,
+		    NULL, time(NULL), -1, 10);
+		tdv_buf_init(&der[i], 4096);
+		CHECK_INT(der_append(&der[i], x), TDV_OK);
+		X509 *c = tdv__trust_cert_cached(t, der[i].data, der[i].len);
+		CHECK(c != NULL && X509_cmp(c, x) == 0);
+		X509_free(c);
+		X509_free(x);
+	}
+	CHECK_INT(t->ncache, TDV__DS_CACHE);
+	for (int i = 0; i < TDV__DS_CACHE + 6; i++) {
+		X509 *c = tdv__trust_cert_cached(t, der[i].data, der[i].len);
+		CHECK(c != NULL);
+		CHECK_INT(ASN1_INTEGER_get(X509_get0_serialNumber(c)), i + 1);
+		X509_free(c);
+	}
+	/* trailing bytes after the certificate are refused */
+	CHECK_INT(tdv_buf_putc(&der[0], 0), TDV_OK);
+	CHECK(tdv__trust_cert_cached(t, der[0].data, der[0].len) == NULL);
+	for (int i = 0; i < TDV__DS_CACHE + 6; i++)
+		tdv_buf_free(&der[i]);
+	tdv_trust_free(&t);
+	EVP_PKEY_free(k);
+}
+
 static void
 test_invalid_arguments(void)
 {
@@ -374,6 +408,7 @@ main(void)
 	RUN(test_non_canonical_ds_certificate_warns);
 	RUN(test_certificate_chain_loop);
 	RUN(test_ds_expired_after_signing_is_a_warning);
+	RUN(test_ds_cache_hits_and_evicts);
 	RUN(test_invalid_arguments);
 	tdv_trust_free(&trust);
 	TEST_EXIT();
