@@ -31,6 +31,8 @@ int cmd_checkpoint(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_specimen(int argc, char **argv);
+int cmd_ocr(int argc, char **argv);
 
 /* Print "tdverify: <msg>" to stderr; returns CLI_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

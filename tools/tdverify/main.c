@@ -33,6 +33,8 @@ static const struct command commands[] = {
 	{"backup", cmd_backup, "consistent online backup of the store (SQLite backup API, pg_dump)"},
 	{"restore", cmd_restore, "check a backup and bring it back; catch up from headquarters"},
 	{"status", cmd_status, "version, store size, sync backlog, age of lists (text, JSON, Prometheus)"},
+	{"specimen", cmd_specimen, "render specimen data-page images with a known MRZ"},
+	{"ocr", cmd_ocr, "read the MRZ from photos or scans of data pages"},
 };
 
 static void
