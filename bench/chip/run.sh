@@ -6,4 +6,4 @@ set -eu
 build=$1
 work=$(mktemp -d /tmp/tdv-bench-chip.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-"$build/bench_chip" 100 "$work"
+"$build/bench/bench_chip" 100 "$work"

@@ -108,6 +108,17 @@ tdv_chip_read_document(tdv_chip *c, const tdv_chip_read_options *o,
 		rep->pace_parameter_id = pp.parameter_id;
 		rc = tdv_chip_pace(c, &pp, o->can ? TDV_PACE_CAN : TDV_PACE_MRZ,
 		    o->mrz, o->can);
+		/* 9303-11 §4.2: a chip offering PACE must also accept BAC;
+		 * fall back when PACE failed for another reason than a
+		 * wrong password (e.g. MSE:Set AT refused). */
+		if (rc == TDV_ECHIP_SW && o->mrz != NULL) {
+			rep->pace_oid[0] = '\0';
+			if (c->progress)
+				c->progress(c->progress_arg, "BAC", 0, 0);
+			rc = tdv_chip_select_applet(c);
+			if (rc == TDV_OK)
+				rc = tdv_chip_bac(c, o->mrz);
+		}
 	} else {
 		if (o->mrz == NULL) {
 			rc = TDV_EINVAL; /* BAC needs the MRZ */

@@ -273,6 +273,106 @@ test_chip_bac_wrong_lengths(void)
 	    ksmac, ssc), TDV_ECHIP_AUTH);
 }
 
+/* A card that answers from a list, whatever the command. */
+struct replay {
+	const char *const *resp;
+	size_t n, i;
+};
+
+static int
+replay_card(void *ctx, const uint8_t *c, size_t cl, uint8_t *r, size_t rcap,
+    size_t *rl)
+{
+	struct replay *p = ctx;
+	(void)c, (void)cl;
+	if (p->i >= p->n)
+		return TDV_ECHIP_NOCARD;
+	const char *h = p->resp[p->i++];
+	size_t n = 0;
+	for (; h[0] && h[1] && n < rcap; h += 2) {
+		int hi = h[0] <= '9' ? h[0] - '0' : h[0] - 'A' + 10;
+		int lo = h[1] <= '9' ? h[1] - '0' : h[1] - 'A' + 10;
+		r[n++] = (uint8_t)(hi * 16 + lo);
+	}
+	*rl = n;
+	return TDV_OK;
+}
+
+static int
+pace_against(const char *const *resp, size_t n)
+{
+	struct replay rp = {resp, n, 0};
+	tdv_chip_transport *t = NULL;
+	tdv_chip *c = NULL;
+	tdv_chip_transport_new_callback(&t, replay_card, &rp, NULL, 0);
+	tdv_chip_new(&c, t);
+	tdv_chip_mrz_key k;
+	tdv_chip_mrz_key_set(&k, "T22000129", "640812", "101031");
+	tdv_chip_read_options o = {.mrz = &k};
+	tdv_chip_report rep;
+	tdv_lds *l = tdv_lds_new();
+	int rc = tdv_chip_read_document(c, &o, l, &rep);
+	CHECK(tdv_chip_access_used(c) == TDV_CHIP_ACCESS_NONE);
+	/* every answer was consumed: the failure is where the script put it */
+	CHECK_INT(rp.i, n);
+	tdv_lds_free(&l);
+	tdv_chip_free(&c);
+	tdv_chip_transport_free(&t);
+	return rc;
+}
+
+#define CARD_ACCESS "31143012060A04007F0007020204020202010202010D9000"
+#define NONCE "7C12801095A3A016522EE98D01E76CB6B98B42C39000"
+#define MAP_IC "7C43824104824FBA91C9CBE26BEF53A0EBE7342A3BF178CEA9F45DE0B70AA6"    \
+	       "01651FBA3F5730D8C879AAA9C9F73991E61B58F4D52EB87A0A0C709A49DC637" \
+	       "19363CCD13C549000"
+#define EPH_IC "7C438441049E880F842905B8B3181F7AF7CAA9F0EFB743847F44A306D2D28C" \
+	       "1D9EC65DF6DB7764B22277A2EDDC3C265A9F018F9CB852E111B768B326904B" \
+	       "59A0193776F0949000"
+
+static void
+test_chip_pace_answers_out_of_sequence(void)
+{
+	/* (the ICAO G.1 chip answers, replayed to a terminal with random
+	 * keys: the points are valid, the run cannot succeed) */
+	/* no nonce in the first answer */
+	const char *a[] = {CARD_ACCESS, "9000", "7C009000"};
+	CHECK_INT(pace_against(a, 3), TDV_ECHIP_TRANSPORT);
+	/* a nonce that is not a whole block */
+	const char *b[] = {CARD_ACCESS, "9000", "7C0F800D0102030405060708090A0B0C0D9000"};
+	CHECK_INT(pace_against(b, 3), TDV_ECHIP_TRANSPORT);
+	/* the mapping answer where the nonce was expected */
+	const char *c[] = {CARD_ACCESS, "9000", MAP_IC};
+	CHECK_INT(pace_against(c, 3), TDV_ECHIP_TRANSPORT);
+	/* a chip point off the curve */
+	const char *d[] = {CARD_ACCESS, "9000", NONCE,
+	    "7C43824104824FBA91C9CBE26BEF53A0EBE7342A3BF178CEA9F45DE0B70AA6"
+	    "01651FBA3F5730D8C879AAA9C9F73991E61B58F4D52EB87A0A0C709A49DC637"
+	    "19363CCD13C559000"};
+	CHECK_INT(pace_against(d, 4), TDV_ECHIP_AUTH);
+	/* the chip refuses our token: wrong password */
+	const char *e[] = {CARD_ACCESS, "9000", NONCE, MAP_IC, EPH_IC, "6300"};
+	CHECK_INT(pace_against(e, 6), TDV_ECHIP_AUTH);
+	/* the chip's token is wrong */
+	const char *f[] = {CARD_ACCESS, "9000", NONCE, MAP_IC, EPH_IC,
+	    "7C0A86083ABB9674BCE93C089000"};
+	CHECK_INT(pace_against(f, 6), TDV_ECHIP_AUTH);
+	/* MSE:Set AT refused: not a password problem, so BAC is tried
+	 * (here refused too) */
+	const char *g[] = {CARD_ACCESS, "6A80", "9000", "6D00"};
+	CHECK_INT(pace_against(g, 4), TDV_ECHIP_SW);
+	/* the card goes away mid-protocol */
+	const char *h[] = {CARD_ACCESS, "9000", NONCE};
+	CHECK_INT(pace_against(h, 3), TDV_ECHIP_NOCARD);
+	/* BAC: GET CHALLENGE with 4 bytes, MUTUAL AUTHENTICATE with 61xx */
+	const char *i[] = {"6A82", "9000", "010203049000"};
+	CHECK_INT(pace_against(i, 3), TDV_ECHIP_TRANSPORT);
+	const char *j[] = {"6A82", "9000", "01020304050607089000", "6128"};
+	CHECK_INT(pace_against(j, 4), TDV_ECHIP_SW);
+	const char *k[] = {"6A82", "9000", "01020304050607089000", "6300"};
+	CHECK_INT(pace_against(k, 4), TDV_ECHIP_AUTH);
+}
+
 int
 main(void)
 {
@@ -283,5 +383,6 @@ main(void)
 	RUN(test_chip_status_words);
 	RUN(test_chip_bad_mac_ends_session);
 	RUN(test_chip_bac_wrong_lengths);
+	RUN(test_chip_pace_answers_out_of_sequence);
 	TEST_EXIT();
 }
