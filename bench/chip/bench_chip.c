@@ -141,13 +141,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_chip: pki init failed\n");
 		return 2;
 	}
-	/* a portrait near 20 KB */
+	/* a portrait of about 20 KB: the highest JPEG quality that fits */
 	tdv_buf photo;
 	tdv_buf_init(&photo, 1 << 20);
-	for (int q = 90; q > 10; q -= 5) {
+	for (int q = 95; q > 10; q--) {
 		tdv_buf_reset(&photo);
-		if (tdv_issue_portrait(7, 300, 400, q, &photo) == TDV_OK &&
-		    photo.len <= 20000)
+		if (tdv_issue_portrait(7, 320, 420, q, &photo) == TDV_OK &&
+		    photo.len <= 20300)
 			break;
 	}
 	tdv_person p = {.surname = "ERIKSSON", .given_names = "ANNA MARIA",
