@@ -28,7 +28,9 @@ pcscd_bin=$(command -v pcscd || echo /usr/sbin/pcscd)
 exec 9>/tmp/tdv-chip-e2e.lock
 flock -w 600 9 || { echo "chip_e2e: lock busy" >&2; exit 1; }
 if pgrep -x pcscd >/dev/null 2>&1; then
-	echo "chip_e2e: another pcscd is running (pid $(pgrep -x pcscd | tr '\n' ' ')); stop it first" >&2
+	echo "chip_e2e: another pcscd is running (pid $(pgrep -x pcscd | tr '\n' ' ')):" \
+		"this test starts its own with a private reader.conf.d; stop the other" \
+		"first (on systemd hosts: systemctl stop pcscd.socket pcscd)" >&2
 	exit 1
 fi
 
