@@ -3,6 +3,7 @@
  * documents pass with every Document Signer algorithm; every defect is
  * caught by its own check id and by nothing else.
  */
+#include "pa_test_jp2.h"
 #include "pa_test_pki.h"
 #include "tdv_test.h"
 
@@ -176,6 +177,57 @@ test_pa_revocation_skipped_without_crl(void)
 	trust = saved;
 }
 
+/* A JPEG 2000 portrait: DG2 carries it (image data type 1), it decodes
+ * with libopenjp2, and the document passes. */
+static void
+test_personalise_with_jpeg2000_portrait(void)
+{
+	tdv_buf jp2;
+	tdv_buf_init(&jp2, 1u << 20);
+	CHECK_INT(encode_j2k(48, 64, &jp2), 0);
+	CHECK_INT(tdv_lds_image_detect(jp2.data, jp2.len), TDV_LDS_IMAGE_JPEG2000);
+	uint8_t *px = NULL;
+	int w = 0, h = 0, ch = 0;
+	CHECK_INT(tdv_lds_image_decode(jp2.data, jp2.len, &px, &w, &h, &ch),
+	    TDV_OK);
+	CHECK_INT(w, 48);
+	CHECK_INT(h, 64);
+	CHECK_INT(ch, 1);
+	if (px != NULL) {
+		CHECK_INT(px[0], 0);         /* lossless gradient */
+		CHECK_INT(px[47], 255);
+		free(px);
+	}
+
+	tdv_person p = specimen();
+	p.photo = jp2.data;
+	p.photo_len = jp2.len;
+	tdv_personalise_options o;
+	tdv_issued doc;
+	memset(&o, 0, sizeof(o));
+	o.ds = "bp256";
+	o.today = test_today();
+	CHECK_INT(tdv_personalise_build(pki_dir, &p, &o, &doc), TDV_OK);
+	const uint8_t *d;
+	size_t l;
+	tdv_lds_dg2 dg2;
+	CHECK_INT(tdv_lds_get(doc.lds, TDV_EF_DG2, &d, &l), TDV_OK);
+	CHECK_INT(tdv_lds_parse_dg2(d, l, &dg2), TDV_OK);
+	CHECK_INT(dg2.faces[0].image_kind, TDV_LDS_IMAGE_JPEG2000);
+	CHECK_INT(dg2.faces[0].image_data_type, 1);
+	CHECK_INT(dg2.faces[0].width, 48);
+	CHECK_INT(dg2.faces[0].height, 64);
+	CHECK_INT(dg2.faces[0].image_len, jp2.len);
+	tdv_pa_options po;
+	tdv_pa_result r;
+	memset(&po, 0, sizeof(po));
+	po.today = o.today;
+	CHECK_INT(tdv_pa_verify(trust, doc.lds, &po, &r), TDV_OK);
+	CHECK_INT(r.verdict, TDV_PA_PASS);
+	tdv_issued_free(&doc);
+	tdv_buf_free(&jp2);
+}
+
 static void
 test_pa_defect_names_round_trip(void)
 {
@@ -209,6 +261,7 @@ main(void)
 	RUN(test_pa_each_defect_fails_its_check_only);
 	RUN(test_pa_photo_substitution_message_names_it);
 	RUN(test_pa_revocation_skipped_without_crl);
+	RUN(test_personalise_with_jpeg2000_portrait);
 	RUN(test_pa_defect_names_round_trip);
 	tdv_trust_free(&trust);
 	TEST_EXIT();
