@@ -522,3 +522,70 @@ tdv_store_import_audit(tdv_store *s, const tdv_audit_entry *e, bool *inserted)
 		*inserted = true;
 	return rc;
 }
+
+#define AUDIT_BULK_ROWS 200
+
+int
+tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
+{
+	if (s == NULL || es == NULL || n <= 0 || s->tx_depth == 0)
+		return TDV_EINVAL;
+	const char *chain = es[0]->chain;
+	for (int i = 0; i < n; i++) {
+		const tdv_audit_entry *e = es[i];
+		char h[65];
+		if (strcmp(e->chain, chain) != 0 || !chain_ok(e->chain) ||
+		    strcmp(e->chain, "-") == 0 || e->seq <= 0 || e->time_ms <= 0 ||
+		    (e->actor[0] && !tdv__id_ok(e->actor)) || e->action[0] == '\0' ||
+		    !printable(e->action, TDV_AUDIT_ACTION_MAX) ||
+		    !printable(e->object, TDV_AUDIT_OBJECT_MAX) ||
+		    !printable(e->detail, TDV_AUDIT_DETAIL_MAX) || !hex64_ok(e->prev_hash) ||
+		    !hex64_ok(e->hash))
+			return TDV_EINVAL;
+		if (entry_hash(e, h) != TDV_OK || strcmp(h, e->hash) != 0)
+			return TDV_EAUDIT_BROKEN;
+	}
+	/* the run must extend the chain exactly: no gap, no overlap, no fork */
+	struct head hd = {0, "", 0};
+	tdv__param ph[] = {TDV__TEXT(chain)};
+	int rc = tdv__exec(s, "SELECT seq, hash FROM audit_head WHERE chain = $1", ph, 1,
+	    head_row, &hd);
+	if (rc != TDV_OK)
+		return rc;
+	const char *prev = hd.found ? hd.hash : ZERO_HASH;
+	int64_t next = hd.found ? hd.seq + 1 : 1;
+	for (int i = 0; i < n; i++) {
+		if (es[i]->seq != next + i || strcmp(es[i]->prev_hash, prev) != 0)
+			return TDV_EAUDIT_BROKEN;
+		prev = es[i]->hash;
+	}
+	tdv__param *p = malloc(AUDIT_BULK_ROWS * AUDIT_NCOLS * sizeof(*p));
+	char *sql = malloc(16384);
+	rc = p && sql ? TDV_OK : TDV_ENOMEM;
+	for (int at = 0; rc == TDV_OK && at < n; at += AUDIT_BULK_ROWS) {
+		int rows = n - at < AUDIT_BULK_ROWS ? n - at : AUDIT_BULK_ROWS;
+		for (int r = 0; r < rows; r++) {
+			const tdv_audit_entry *e = es[at + r];
+			tdv__param row[] = {TDV__TEXT(e->chain), TDV__INT(e->seq),
+			    TDV__INT(e->time_ms), TDV__TEXT(e->actor), TDV__TEXT(e->action),
+			    TDV__TEXT(e->object), TDV__TEXT(e->detail),
+			    TDV__TEXT(e->prev_hash), TDV__TEXT(e->hash)};
+			memcpy(p + r * AUDIT_NCOLS, row, sizeof(row));
+		}
+		int w = snprintf(sql, 16384, "INSERT INTO audit_entry (" AUDIT_COLS ") VALUES ");
+		rc = tdv__values_list(sql + w, 16384 - (size_t)w, rows, AUDIT_NCOLS);
+		if (rc == TDV_OK)
+			rc = tdv__exec(s, sql, p, rows * AUDIT_NCOLS, NULL, NULL);
+	}
+	free(p);
+	free(sql);
+	if (rc == TDV_OK) {
+		tdv__param pu[] = {TDV__TEXT(chain), TDV__INT(es[n - 1]->seq),
+		    TDV__TEXT(es[n - 1]->hash)};
+		rc = tdv__exec(s,
+		    hd.found ? "UPDATE audit_head SET seq = $2, hash = $3 WHERE chain = $1"
+			     : "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $2, $3)",
+		    pu, 3, NULL, NULL);
+	}
+	return rc;
+}

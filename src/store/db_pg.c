@@ -9,12 +9,13 @@
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_int.h"
 #include "tdv/error.h"
 
-#define PG_MAX_PARAMS 32
+#define PG_MAX_PARAMS 2048 /* multi-row inserts of sync ingest */
 #define PG_MAX_COLS 64
 
 static void
@@ -66,8 +67,13 @@ pg_exec(tdv_store *s, const char *sql, const tdv__param *p, int np,
 	if (np > PG_MAX_PARAMS)
 		return TDV_ELIMIT;
 	pg_maybe_reset(s);
-	char ints[PG_MAX_PARAMS][24];
-	const char *vals[PG_MAX_PARAMS];
+	char (*ints)[24] = np ? malloc((size_t)np * sizeof(*ints)) : NULL;
+	const char **vals = np ? malloc((size_t)np * sizeof(*vals)) : NULL;
+	if (np && (ints == NULL || vals == NULL)) {
+		free(ints);
+		free(vals);
+		return TDV_ENOMEM;
+	}
 	for (int i = 0; i < np; i++) {
 		switch (p[i].type) {
 		case TDV__P_TEXT:
@@ -84,6 +90,8 @@ pg_exec(tdv_store *s, const char *sql, const tdv__param *p, int np,
 	}
 	PGresult *res = PQexecParams(c, sql, np, NULL, np ? vals : NULL, NULL,
 	    NULL, 0);
+	free(ints);
+	free(vals);
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		int rc = pg_result_err(s, res);

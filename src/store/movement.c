@@ -202,33 +202,99 @@ tdv__movement_hash(const tdv_movement *m, char hex[65])
 	return tdv__hasher_final(&h, hex);
 }
 
+#define MOVEMENT_INSERT_COLS                                                   \
+	"id, checkpoint_id, seq, time_ms, day, direction, officer_id,"         \
+	" document_code, issuing_state, document_number, nationality, surname," \
+	" given_names, sex, birth_date, expiry_date, age_band, verdict,"       \
+	" decision, reason, fraud_type, checks, audit_seq"
+#define MOVEMENT_INSERT_NCOLS 23
+
+/* Per-row text that the parameters point into. */
+struct movement_derived {
+	char day[11];
+	char sex[2];
+};
+
+static void
+movement_params(const tdv_movement *m, struct movement_derived *d, tdv__param *p)
+{
+	day_of(m->time_ms, d->day);
+	d->sex[0] = m->sex;
+	d->sex[1] = '\0';
+	tdv__param row[] = {
+	    TDV__TEXT(m->id), TDV__TEXT(m->checkpoint_id), TDV__INT(m->seq),
+	    TDV__INT(m->time_ms), TDV__TEXT(d->day),
+	    TDV__TEXT(tdv_direction_name(m->direction)), TDV__TEXT(m->officer_id),
+	    TDV__TEXT(m->document_code), TDV__TEXT(m->issuing_state),
+	    TDV__TEXT(m->document_number), TDV__TEXT(m->nationality),
+	    TDV__TEXT(m->surname), TDV__TEXT(m->given_names), TDV__TEXT(d->sex),
+	    TDV__TEXT(m->birth_date), TDV__TEXT(m->expiry_date),
+	    TDV__TEXT(age_band(m->birth_date, d->day)), TDV__TEXT(m->verdict),
+	    TDV__TEXT(tdv_decision_name(m->decision)), TDV__TEXT(m->reason),
+	    TDV__TEXT(m->fraud_type), TDV__TEXT(m->checks_json),
+	    TDV__INT(m->audit_seq)};
+	memcpy(p, row, sizeof(row));
+}
+
+/* "($1, $2, ...), ($24, ...)" for rows x cols parameters. */
+int
+tdv__values_list(char *out, size_t outsz, int rows, int cols)
+{
+	size_t used = 0;
+	for (int r = 0; r < rows; r++) {
+		for (int c = 0; c < cols; c++) {
+			int w = snprintf(out + used, outsz - used, "%s$%d%s",
+			    c == 0 ? (r ? ", (" : "(") : ", ", r * cols + c + 1,
+			    c == cols - 1 ? ")" : "");
+			if (w < 0 || (size_t)w >= outsz - used)
+				return TDV_ELIMIT;
+			used += (size_t)w;
+		}
+	}
+	return TDV_OK;
+}
+
 /* Insert the row (ids, seq and audit_seq already set). */
 static int
 movement_insert(tdv_store *s, const tdv_movement *m)
 {
-	char day[11];
-	day_of(m->time_ms, day);
-	char sex[2] = {m->sex, '\0'};
-	tdv__param p[] = {
-	    TDV__TEXT(m->id), TDV__TEXT(m->checkpoint_id), TDV__INT(m->seq),
-	    TDV__INT(m->time_ms), TDV__TEXT(day),
-	    TDV__TEXT(tdv_direction_name(m->direction)), TDV__TEXT(m->officer_id),
-	    TDV__TEXT(m->document_code), TDV__TEXT(m->issuing_state),
-	    TDV__TEXT(m->document_number), TDV__TEXT(m->nationality),
-	    TDV__TEXT(m->surname), TDV__TEXT(m->given_names), TDV__TEXT(sex),
-	    TDV__TEXT(m->birth_date), TDV__TEXT(m->expiry_date),
-	    TDV__TEXT(age_band(m->birth_date, day)), TDV__TEXT(m->verdict),
-	    TDV__TEXT(tdv_decision_name(m->decision)), TDV__TEXT(m->reason),
-	    TDV__TEXT(m->fraud_type), TDV__TEXT(m->checks_json),
-	    TDV__INT(m->audit_seq)};
+	struct movement_derived d;
+	tdv__param p[MOVEMENT_INSERT_NCOLS];
+	movement_params(m, &d, p);
 	return tdv__exec(s,
-	    "INSERT INTO movement (id, checkpoint_id, seq, time_ms, day, direction,"
-	    " officer_id, document_code, issuing_state, document_number,"
-	    " nationality, surname, given_names, sex, birth_date, expiry_date,"
-	    " age_band, verdict, decision, reason, fraud_type, checks, audit_seq)"
+	    "INSERT INTO movement (" MOVEMENT_INSERT_COLS ")"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
 	    " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
-	    p, (int)(sizeof(p) / sizeof(p[0])), NULL, NULL);
+	    p, MOVEMENT_INSERT_NCOLS, NULL, NULL);
+}
+
+#define BULK_ROWS 80
+
+int
+tdv__movements_insert_many(tdv_store *s, const tdv_movement *const *ms, int n)
+{
+	tdv__param *p = malloc(BULK_ROWS * MOVEMENT_INSERT_NCOLS * sizeof(*p));
+	struct movement_derived *d = malloc(BULK_ROWS * sizeof(*d));
+	char *sql = malloc(32768);
+	int rc = p && d && sql ? TDV_OK : TDV_ENOMEM;
+	for (int at = 0; rc == TDV_OK && at < n; at += BULK_ROWS) {
+		int rows = n - at < BULK_ROWS ? n - at : BULK_ROWS;
+		for (int r = 0; r < rows; r++) {
+			rc = movement_validate(ms[at + r]);
+			if (rc != TDV_OK)
+				break;
+			movement_params(ms[at + r], &d[r], p + r * MOVEMENT_INSERT_NCOLS);
+		}
+		int w = snprintf(sql, 32768, "INSERT INTO movement (" MOVEMENT_INSERT_COLS ") VALUES ");
+		if (rc == TDV_OK)
+			rc = tdv__values_list(sql + w, 32768 - (size_t)w, rows, MOVEMENT_INSERT_NCOLS);
+		if (rc == TDV_OK)
+			rc = tdv__exec(s, sql, p, rows * MOVEMENT_INSERT_NCOLS, NULL, NULL);
+	}
+	free(p);
+	free(d);
+	free(sql);
+	return rc;
 }
 
 struct officer_state {

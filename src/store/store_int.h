@@ -112,6 +112,16 @@ typedef int (*tdv__movement_audit_cb)(void *ctx, const tdv_movement *m,
     const char *audit_detail); /* NULL when the audit entry is missing */
 int tdv__movements_all(tdv_store *s, tdv__movement_audit_cb cb, void *ctx);
 
+/* "($1, ..., $cols), ($cols+1, ...)" for a multi-row VALUES list. */
+int tdv__values_list(char *out, size_t outsz, int rows, int cols);
+
+/* Bulk paths of sync ingest (inside the caller's transaction): insert
+ * movements already checked to be new, each validated; insert a run of
+ * audit entries that extends the chain held here (checked: hashes, links,
+ * the head) and move the head once. */
+int tdv__movements_insert_many(tdv_store *s, const tdv_movement *const *ms, int n);
+int tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n);
+
 /* Apply pending migrations. */
 int tdv__migrate(tdv_store *s);
 

@@ -18,4 +18,7 @@ psql_bin=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | head -1)
 "$psql_bin" "$conninfo" -q -c "CREATE DATABASE durability" >/dev/null
 "$TDV_BUILD/tests/test_store_durability" "postgres:${conninfo/dbname=postgres/dbname=durability}"
 
-echo "store_pg: ok (suite and durability on PostgreSQL)"
+# sync batches into a PostgreSQL centre (a fresh database for it)
+"$psql_bin" "$conninfo" -q -c "CREATE DATABASE central" >/dev/null
+"$TDV_BUILD/tests/test_store_sync" "postgres:${conninfo/dbname=postgres/dbname=central}"
+echo "store_pg: ok (suite, durability and sync batches on PostgreSQL)"

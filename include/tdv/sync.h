@@ -1,0 +1,91 @@
+/*
+ * Offline-first sync: a checkpoint forwards its audit entries and
+ * movements to the central store in batches.
+ *
+ * A batch is one JSON object:
+ *   {"v":1,"checkpoint":"CP1","audit":[entry...],"movements":[movement...]}
+ * with the audit entries after the checkpoint's audit cursor (in chain
+ * order) and the movements after its movement cursor whose audit entry is
+ * in the batch or already sent. Every record keeps its globally unique id
+ * or (chain, seq), so ingest is idempotent: a batch sent twice (an ack
+ * lost on the way back) inserts nothing the second time. The checkpoint
+ * moves its cursors only after the central store acknowledged, so a
+ * batch cut off by a link failure or a restart is simply sent again.
+ *
+ * Ingest checks everything before writing and writes the whole batch in
+ * one transaction, or nothing: the sender's authenticated identity (its
+ * TLS client certificate) must be the batch's checkpoint and every
+ * record's; sizes and counts are bounded; a record that differs from one
+ * already stored under its id is a conflict.
+ */
+#ifndef TDV_SYNC_H
+#define TDV_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdv/buf.h"
+#include "tdv/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TDV_SYNC_MAX_BATCH_BYTES (8u << 20) /* larger bodies: TDV_ELIMIT */
+#define TDV_SYNC_MAX_RECORDS 5000           /* audit + movements per batch */
+
+typedef struct tdv_sync_batch_info {
+	int64_t audit_first, audit_last;       /* 0, 0 when none */
+	int64_t movement_first, movement_last; /* 0, 0 when none */
+	int naudit, nmovements;
+} tdv_sync_batch_info;
+
+/*
+ * Build the next batch of checkpoint `checkpoint` from the local store
+ * into out (reset first): at most max_records records (<= the limit).
+ * info->naudit + info->nmovements == 0 means nothing is pending.
+ */
+int tdv_sync_build_batch(tdv_store *local, const char *checkpoint,
+    int max_records, tdv_buf *out, tdv_sync_batch_info *info);
+
+/* After the central store acknowledged the batch: move the cursors. */
+int tdv_sync_ack(tdv_store *local, const char *checkpoint,
+    const tdv_sync_batch_info *info);
+
+typedef struct tdv_sync_backlog {
+	int64_t audit_pending;
+	int64_t movements_pending;
+	int64_t oldest_pending_ms; /* time of the oldest unsent record, 0 if none */
+} tdv_sync_backlog;
+
+/* What is still to be sent. */
+int tdv_sync_backlog_get(tdv_store *local, const char *checkpoint,
+    tdv_sync_backlog *out);
+
+typedef struct tdv_sync_result {
+	int naudit, nmovements;       /* records in the batch */
+	int inserted, duplicates;     /* of those, new and already present */
+	int bad_index;                /* first refused record (-1: none) */
+	char message[200];            /* why a batch was refused */
+} tdv_sync_result;
+
+/*
+ * Central side: ingest a batch received from `peer` (the checkpoint id
+ * its client certificate proves). TDV_OK and counts, or:
+ *   TDV_ELIMIT           body or record count over the limit
+ *   TDV_EPARSE           not a batch: malformed JSON, missing or wrong
+ *                        fields (res->bad_index names the record)
+ *   TDV_EFORBIDDEN       batch or record of another checkpoint than peer
+ *   TDV_ENOENT           checkpoint not registered centrally
+ *   TDV_EAUDIT_BROKEN    entry does not hash right or does not extend
+ *                        the chain held centrally
+ *   TDV_ESTORE_CONFLICT  a record differs from the one stored under its id
+ * and nothing of the batch is written.
+ */
+int tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
+    size_t len, tdv_sync_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

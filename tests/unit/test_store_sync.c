@@ -1,0 +1,231 @@
+/*
+ * Sync batches between a checkpoint's SQLite store and a central store
+ * (SQLite here; PostgreSQL when a postgres: URI is given, as
+ * tests/scripts/store_pg.sh does): batches in order, idempotent resend,
+ * backlog, and refusals of bad batches with nothing half-written: forged
+ * checkpoint identity, replayed batch with altered content, oversized and
+ * malformed batches.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tdv/error.h"
+#include "tdv/store.h"
+#include "tdv/sync.h"
+#include "tdv_test.h"
+
+static char dir[64];
+static char central_uri[4096];
+static tdv_store *cp_store, *central;
+
+static void
+record(tdv_store *s, const char *cp, int i)
+{
+	tdv_movement *m = calloc(1, sizeof(*m));
+	snprintf(m->checkpoint_id, sizeof(m->checkpoint_id), "%s", cp);
+	snprintf(m->officer_id, sizeof(m->officer_id), "off1");
+	m->direction = TDV_DIR_ENTRY;
+	snprintf(m->document_code, sizeof(m->document_code), "P");
+	snprintf(m->issuing_state, sizeof(m->issuing_state), "UTO");
+	snprintf(m->document_number, sizeof(m->document_number), "S%07d", i);
+	snprintf(m->nationality, sizeof(m->nationality), "UTO");
+	snprintf(m->surname, sizeof(m->surname), "ERIKSSON");
+	snprintf(m->given_names, sizeof(m->given_names), "ANNA MARIA");
+	m->sex = 'F';
+	snprintf(m->verdict, sizeof(m->verdict), "PASS");
+	m->decision = TDV_DECISION_ADMITTED;
+	snprintf(m->checks_json, sizeof(m->checks_json), "[{\"id\":\"mrz.present\"}]");
+	CHECK_INT(tdv_store_record_movement(s, m), TDV_OK);
+	free(m);
+}
+
+static int64_t
+central_count(void)
+{
+	int64_t n = -1;
+	CHECK_INT(tdv_store_movement_count(central, "CP1", &n), TDV_OK);
+	return n;
+}
+
+static void
+setup(void)
+{
+	char uri[128];
+	snprintf(uri, sizeof(uri), "sqlite:%s/cp1.db", dir);
+	CHECK_INT(tdv_store_open(uri, &cp_store, NULL, 0), TDV_OK);
+	CHECK_INT(tdv_store_open(central_uri, &central, NULL, 0), TDV_OK);
+	tdv_checkpoint cp = {"CP1", "One", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(cp_store, &cp), TDV_OK);
+	CHECK_INT(tdv_store_checkpoint_put(central, &cp), TDV_OK);
+	tdv_checkpoint cp2 = {"CP2", "Two", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(central, &cp2), TDV_OK);
+	tdv_officer o = {"off1", "One", TDV_ROLE_OFFICER, true};
+	CHECK_INT(tdv_store_officer_add(cp_store, &o, "pw", 2, NULL, "CP1"), TDV_OK);
+	for (int i = 0; i < 25; i++)
+		record(cp_store, "CP1", i);
+}
+
+static void
+test_sync_batches_in_order_and_idempotent(void)
+{
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_BATCH_BYTES);
+	tdv_sync_backlog bl;
+	CHECK_INT(tdv_sync_backlog_get(cp_store, "CP1", &bl), TDV_OK);
+	CHECK_INT(bl.audit_pending, 26);
+	CHECK_INT(bl.movements_pending, 25);
+	CHECK(bl.oldest_pending_ms > 0);
+	int batches = 0;
+	for (;;) {
+		tdv_sync_batch_info info;
+		CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 10, &b, &info), TDV_OK);
+		if (info.naudit + info.nmovements == 0)
+			break;
+		CHECK(info.naudit + info.nmovements <= 10);
+		tdv_sync_result r;
+		CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r),
+		    TDV_OK);
+		CHECK_INT(r.inserted, info.naudit + info.nmovements);
+		/* the ack was lost: the same batch again inserts nothing */
+		CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r),
+		    TDV_OK);
+		CHECK_INT(r.inserted, 0);
+		CHECK_INT(r.duplicates, info.naudit + info.nmovements);
+		CHECK_INT(tdv_sync_ack(cp_store, "CP1", &info), TDV_OK);
+		if (++batches > 20)
+			break;
+	}
+	CHECK(batches >= 6);
+	CHECK_INT(central_count(), 25);
+	CHECK_INT(tdv_sync_backlog_get(cp_store, "CP1", &bl), TDV_OK);
+	CHECK_INT(bl.audit_pending + bl.movements_pending, 0);
+	CHECK_INT(bl.oldest_pending_ms, 0);
+	tdv_audit_report ar;
+	CHECK_INT(tdv_store_audit_verify(central, "CP1", &ar), TDV_OK);
+	CHECK(ar.intact);
+	CHECK_INT(ar.entries, 26);
+	tdv_buf_free(&b);
+}
+
+/* Replace the first occurrence of from with to in a copy of the batch. */
+static char *
+edited(const tdv_buf *b, const char *from, const char *to, size_t *len)
+{
+	const char *s = tdv_buf_cstr(b);
+	const char *p = strstr(s, from);
+	CHECK(p != NULL);
+	if (p == NULL)
+		return NULL;
+	size_t n = b->len - strlen(from) + strlen(to);
+	char *out = malloc(n + 1);
+	size_t pre = (size_t)(p - s);
+	memcpy(out, s, pre);
+	memcpy(out + pre, to, strlen(to));
+	memcpy(out + pre + strlen(to), p + strlen(from), b->len - pre - strlen(from));
+	out[n] = '\0';
+	*len = n;
+	return out;
+}
+
+static void
+test_sync_refuses_bad_batches_whole(void)
+{
+	for (int i = 100; i < 104; i++)
+		record(cp_store, "CP1", i);
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_BATCH_BYTES);
+	tdv_sync_batch_info info;
+	CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 100, &b, &info), TDV_OK);
+	CHECK_INT(info.nmovements, 4);
+	int64_t before = central_count();
+	tdv_sync_result r;
+
+	/* forged identity: CP2's certificate sending CP1's batch */
+	CHECK_INT(tdv_sync_ingest(central, "CP2", (const char *)b.data, b.len, &r),
+	    TDV_EFORBIDDEN);
+	/* ... or a batch relabelled as CP2's with CP1's records inside */
+	size_t n = 0;
+	char *x = edited(&b, "\"checkpoint\":\"CP1\"", "\"checkpoint\":\"CP2\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP2", x, n, &r), TDV_EFORBIDDEN);
+	CHECK(r.bad_index >= 0);
+	free(x);
+	/* a movement altered in transit (its hash is in its audit entry) */
+	x = edited(&b, "\"decision\":\"admitted\"", "\"decision\":\"refused\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EAUDIT_BROKEN);
+	CHECK(strstr(r.message, "movement") != NULL);
+	free(x);
+	/* an audit entry altered in transit */
+	x = edited(&b, "\"action\":\"movement.record\"", "\"action\":\"movement.erase\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EAUDIT_BROKEN);
+	free(x);
+	/* malformed */
+	x = edited(&b, "\"seq\":", "\"seq\":\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EPARSE);
+	free(x);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", "{\"v\":1}", 7, &r), TDV_EPARSE);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", "[", 1, &r), TDV_EPARSE);
+	x = edited(&b, "\"v\":1,", "\"v\":1,\"v\":1,", &n); /* duplicate key */
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EPARSE);
+	free(x);
+	x = edited(&b, "\"surname\":\"ERIKSSON\"",
+	    "\"surname\":\"ERIKSSONERIKSSONERIKSSONERIKSSONERIKSSONERIKSSONERIKSSON"
+	    "ERIKSSONERIKSSONERIKSSONERIKSSONERIKSSONERIKSSON\"", /* 104 > 96 */
+	    &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EPARSE);
+	free(x);
+	/* oversized */
+	size_t big = TDV_SYNC_MAX_BATCH_BYTES + 1;
+	char *huge = malloc(big);
+	memset(huge, ' ', big);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", huge, big, &r), TDV_ELIMIT);
+	free(huge);
+	/* nothing of any of them was written */
+	CHECK_INT(central_count(), before);
+	tdv_audit_report ar;
+	CHECK_INT(tdv_store_audit_verify(central, "CP1", &ar), TDV_OK);
+	CHECK(ar.intact);
+	CHECK_INT(ar.entries, 26);
+
+	/* the genuine batch goes in */
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r),
+	    TDV_OK);
+	CHECK_INT(r.inserted, 8);
+	CHECK_INT(tdv_sync_ack(cp_store, "CP1", &info), TDV_OK);
+	CHECK_INT(central_count(), before + 4);
+	/* an old batch replayed with changed content conflicts, whole */
+	x = edited(&b, "\"reason\":\"\"", "\"reason\":\"x\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_ESTORE_CONFLICT);
+	CHECK(strstr(r.message, "differs") != NULL);
+	free(x);
+	/* an unregistered checkpoint */
+	CHECK_INT(tdv_sync_ingest(central, "CP9",
+		      "{\"v\":1,\"checkpoint\":\"CP9\",\"audit\":[],\"movements\":[]}", 52, &r),
+	    TDV_ENOENT);
+	tdv_buf_free(&b);
+}
+
+int
+main(int argc, char **argv)
+{
+	snprintf(dir, sizeof(dir), "/tmp/tdv-sync-test.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	if (argc > 1)
+		snprintf(central_uri, sizeof(central_uri), "%s", argv[1]);
+	else
+		snprintf(central_uri, sizeof(central_uri), "sqlite:%s/central.db", dir);
+	printf("central: %s\n", strncmp(central_uri, "postgres:", 9) == 0 ? "postgres" : "sqlite");
+	setup();
+	RUN(test_sync_batches_in_order_and_idempotent);
+	RUN(test_sync_refuses_bad_batches_whole);
+	tdv_store_free(&cp_store);
+	tdv_store_free(&central);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	TEST_EXIT();
+}
