@@ -254,8 +254,9 @@ typedef struct tdv_watch_hit {
 	const char *matched_name; /* the name or alias that scored best */
 	const char *reason;
 	const char *action;
-	char evidence[160];      /* "dob exact +0.05; sex mismatch -0.10" */
+	char evidence[160];      /* "birth date equal +0.05; sex differs -0.10" */
 	tdv_name_result detail;
+	const void *internal;    /* the library's own; do not use */
 } tdv_watch_hit;
 
 typedef struct tdv_watch_stats {

@@ -73,6 +73,8 @@ skeleton(const char *in, char *out, size_t outsz)
 			continue;
 		}
 		for (size_t r = 0; r < sizeof(rewrites) / sizeof(rewrites[0]); r++) {
+			if (rewrites[r].from[0] != a[i])
+				continue;
 			size_t fl = strlen(rewrites[r].from);
 			if (fl <= n - i && memcmp(a + i, rewrites[r].from, fl) == 0) {
 				for (const char *t = rewrites[r].to; *t && m + 1 < sizeof(b); t++)
@@ -230,6 +232,13 @@ tok_sim(const struct tdv__tok *a, const struct tdv__tok *b, const char **how)
 	size_t L = a->keylen > b->keylen ? a->keylen : b->keylen;
 	if (L == 0)
 		return 0.0;
+	/* Every letter of length difference costs at least 0.25: skip the
+	 * distance when it cannot reach the acceptance level anyway. */
+	size_t dl = a->keylen > b->keylen ? a->keylen - b->keylen : b->keylen - a->keylen;
+	if (1.0 - 0.25 * (double)dl / (double)L < 0.70) {
+		*how = "edit";
+		return 0.0;
+	}
 	double d = wed(a->key, a->keylen, b->key, b->keylen, unvoc);
 	double sim = 1.0 - d / (double)L;
 	if (sim < 0)
@@ -464,9 +473,7 @@ tdv_name_compare(const tdv_name *A, const tdv_name *B, double threshold,
 	memset(res, 0, sizeof(*res));
 	snprintf(res->latin_a, sizeof(res->latin_a), "%s", A->latin);
 	snprintf(res->latin_b, sizeof(res->latin_b), "%s", B->latin);
-	struct cand *c = malloc(MAX_CANDS * sizeof(*c));
-	if (c == NULL)
-		return; /* score 0: no match claimed without evidence */
+	struct cand c[MAX_CANDS];
 	int nc = 0;
 	for (int i = 0; i < A->ntok; i++) {
 		for (int j = 0; j < B->ntok; j++) {
@@ -489,7 +496,8 @@ tdv_name_compare(const tdv_name *A, const tdv_name *B, double threshold,
 			if (!join_tok(&X->tok[i], &X->tok[i + 1], &j))
 				continue;
 			for (int k = 0; k < Y->ntok; k++) {
-				if (Y->tok[k].len < 4)
+				if (Y->tok[k].len < 4 || Y->tok[k].keylen + 3 < j.keylen ||
+				    j.keylen + 3 < Y->tok[k].keylen)
 					continue;
 				const char *how = "compound";
 				double s = tok_sim(&j, &Y->tok[k], &how);
@@ -504,10 +512,13 @@ tdv_name_compare(const tdv_name *A, const tdv_name *B, double threshold,
 	}
 	/* Greedy alignment, best pairs first; ties between a compound and
 	 * single tokens are tried both ways and the better outcome kept. */
-	tdv_name_result *alt = malloc(sizeof(*alt));
+	bool compounds = false;
+	for (int k = 0; k < nc; k++)
+		compounds |= c[k].a1 >= 0 || c[k].b1 >= 0;
 	prefer_compound = false;
 	qsort(c, (size_t)nc, sizeof(*c), cmp_cand);
 	assign(A, B, c, nc, threshold, res);
+	tdv_name_result *alt = compounds ? malloc(sizeof(*alt)) : NULL;
 	if (alt != NULL) {
 		memcpy(alt, res, sizeof(*alt));
 		prefer_compound = true;
@@ -517,7 +528,6 @@ tdv_name_compare(const tdv_name *A, const tdv_name *B, double threshold,
 			memcpy(res, alt, sizeof(*res));
 		free(alt);
 	}
-	free(c);
 }
 
 int

@@ -638,6 +638,17 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 	int qn = 0;
 	for (int i = 0; i < q->ntok; i++)
 		qn += !q->tok[i].particle;
+	/* Names that romanise alike score alike: remember each distinct
+	 * romanised form's name score for this query. */
+	size_t mcap = 64;
+	while (mcap < cs.n * 2)
+		mcap *= 2;
+	struct memo {
+		const char *latin;
+		double score;
+	} *memo = calloc(mcap, sizeof(*memo));
+	if (memo == NULL)
+		rc = TDV_ENOMEM;
 	for (size_t i = 0; i < cs.cap && rc == TDV_OK; i++) {
 		struct cand *c = &cs.v[i];
 		if (c->name == UINT32_MAX)
@@ -648,16 +659,27 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 			need = 2;
 		if (c->hits < need)
 			continue;
-		tdv__name_expand(&wn->c, en);
-		memset(h, 0, sizeof(*h));
-		tdv_name_compare(q, en, wl->threshold, &h->detail);
 		const struct wl_entry *e = &wl->e[wn->entry];
+		size_t mh = (size_t)tdv__sltd_hash(wn->c.latin, strlen(wn->c.latin), 3) & (mcap - 1);
+		while (memo[mh].latin != NULL && strcmp(memo[mh].latin, wn->c.latin) != 0)
+			mh = (mh + 1) & (mcap - 1);
+		h->detail.nparts = 0;
+		h->evidence[0] = '\0';
+		if (memo[mh].latin != NULL) {
+			h->name_score = memo[mh].score;
+		} else {
+			tdv__name_expand(&wn->c, en);
+			tdv_name_compare(q, en, wl->threshold, &h->detail);
+			h->name_score = h->detail.score;
+			memo[mh].latin = wn->c.latin;
+			memo[mh].score = h->name_score;
+		}
 		h->entry = wn->entry;
-		h->name_score = h->detail.score;
 		double s = h->name_score + evidence(e, t, h->evidence, sizeof(h->evidence));
 		h->score = s < 0 ? 0 : s > 1 ? 1 : s;
 		if (h->score < wl->threshold)
 			continue;
+		h->internal = wn; /* the explanation is made for the kept hits only */
 		h->id = e->id;
 		h->matched_name = wn->c.latin;
 		h->reason = e->reason;
@@ -687,6 +709,7 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 				h->name_score = h->detail.score;
 				h->score = 1.0;
 				snprintf(h->evidence, sizeof(h->evidence), "document number listed");
+				h->internal = NULL;
 				h->id = e->id;
 				h->matched_name = wn->c.latin;
 				h->reason = e->reason;
@@ -695,6 +718,15 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 			}
 		}
 	}
+	for (size_t i = 0; i < *nhits && rc == TDV_OK; i++) {
+		const struct wl_name *wn = hits[i].internal;
+		if (wn == NULL)
+			continue;
+		tdv__name_expand(&wn->c, en);
+		tdv_name_compare(q, en, wl->threshold, &hits[i].detail);
+		hits[i].internal = NULL;
+	}
+	free(memo);
 	free(cs.v);
 	free(en);
 	free(h);
