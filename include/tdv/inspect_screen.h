@@ -1,4 +1,5 @@
-/* Lost/stolen document screening (tdv/screen.h) in an inspection. */
+/* Screening (tdv/screen.h) in an inspection: lost/stolen documents and
+ * the watchlist of persons. */
 #ifndef TDV_INSPECT_SCREEN_H
 #define TDV_INSPECT_SCREEN_H
 
@@ -17,6 +18,15 @@ extern "C" {
  * must outlive the runs; NULL removes it.
  */
 int tdv_inspection_set_sltd(tdv_inspection *ins, const tdv_sltd *idx);
+
+/*
+ * Screen the traveller (MRZ name, birth date, nationality, sex, document
+ * number) against a watchlist at tdv_inspection_run: a hit at or above the
+ * list's threshold makes screen.watchlist WARN (refer to second line, with
+ * the entry id, score, reason and action), no hit PASS. wl is borrowed;
+ * NULL removes it.
+ */
+int tdv_inspection_set_watchlist(tdv_inspection *ins, const tdv_watchlist *wl);
 
 #ifdef __cplusplus
 }

@@ -471,11 +471,12 @@ run_watchlist(tdv_inspection *ins)
 {
 	if (tdv__inspect_emit_ext(ins, "screen.watchlist"))
 		return;
-	/* The watchlist matcher (tdv_watchlist_match) is not part of the
-	 * library yet; a caller that screens names itself reports the result
-	 * with tdv_inspection_add_check("screen.watchlist", ...). */
-	tdv__inspect_emit(ins, "screen.watchlist", TDV_INSPECT_SKIP, NULL,
-	    "watchlist screening not available in this build");
+	if (ins->watch_stage == NULL) {
+		tdv__inspect_emit(ins, "screen.watchlist", TDV_INSPECT_SKIP, NULL,
+		    "no watchlist loaded");
+		return;
+	}
+	ins->watch_stage(ins);
 }
 
 static bool

@@ -37,6 +37,9 @@ struct tdv_inspection {
 	/* lost/stolen screening, installed by tdv_inspection_set_sltd */
 	tdv__inspect_stage sltd_stage;
 	const void *sltd;
+	/* watchlist screening, installed by tdv_inspection_set_watchlist */
+	tdv__inspect_stage watch_stage;
+	const void *watchlist;
 
 	bool ran;
 	tdv_verdict verdict;

@@ -1,8 +1,10 @@
 /*
- * Lost/stolen document screening (src/screen SLTD index) as an inspection
- * stage: looks up the printed issuing state and document number.
+ * Screening stages of the inspection (src/screen): the printed issuing
+ * state and document number against the SLTD index, the traveller
+ * against the watchlist of persons.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "inspect/inspect_int.h"
@@ -72,5 +74,63 @@ tdv_inspection_set_sltd(tdv_inspection *ins, const tdv_sltd *idx)
 		return TDV_EINVAL;
 	ins->sltd = idx;
 	ins->sltd_stage = idx != NULL ? sltd_stage : NULL;
+	return TDV_OK;
+}
+
+#define WATCH_MAX_HITS 4
+
+static void
+watch_stage(tdv_inspection *ins)
+{
+	const tdv_watchlist *wl = ins->watchlist;
+	const tdv_mrz *m = &ins->mrz;
+	if (!ins->have_mrz || m->surname[0] == '\0') {
+		tdv__inspect_emit(ins, "screen.watchlist", TDV_INSPECT_SKIP, NULL,
+		    "no name to screen");
+		return;
+	}
+	/* "SURNAME<<GIVEN NAMES": the matcher reads the MRZ form */
+	char name[2 * TDV_MRZ_LINE_MAX + 4];
+	snprintf(name, sizeof(name), "%s<<%s", m->surname, m->given_names);
+	tdv_traveller t;
+	memset(&t, 0, sizeof(t));
+	t.name = name;
+	t.birth = m->birth_date;
+	t.nationality = m->nationality[0] ? m->nationality : NULL;
+	t.sex = m->sex == 'M' || m->sex == 'F' ? m->sex : 0;
+	t.document_number = m->document_number;
+	tdv_watch_hit *hits = calloc(WATCH_MAX_HITS, sizeof(*hits));
+	if (hits == NULL) {
+		tdv__inspect_emit(ins, "screen.watchlist", TDV_INSPECT_SKIP, NULL,
+		    "out of memory: not screened");
+		return;
+	}
+	size_t n = 0;
+	int rc = tdv_watchlist_match(wl, &t, hits, WATCH_MAX_HITS, &n);
+	if (rc != TDV_OK)
+		tdv__inspect_emit(ins, "screen.watchlist", TDV_INSPECT_SKIP, NULL,
+		    "not screened: %s", tdv_strerror(rc));
+	else if (n > 0)
+		tdv__inspect_emit(ins, "screen.watchlist", TDV_INSPECT_WARN, NULL,
+		    "possible watchlist match %s (%s, score %.2f): %s; action: %s%s",
+		    hits[0].id ? hits[0].id : "?",
+		    hits[0].matched_name ? hits[0].matched_name : "?", hits[0].score,
+		    hits[0].reason && hits[0].reason[0] ? hits[0].reason : "no reason given",
+		    hits[0].action && hits[0].action[0] ? hits[0].action : "refer",
+		    n > 1 ? " (more hits)" : "");
+	else
+		tdv__inspect_emit(ins, "screen.watchlist", TDV_INSPECT_PASS, NULL,
+		    "no watchlist match (%zu entries, threshold %.2f)",
+		    tdv_watchlist_size(wl), tdv_watchlist_threshold(wl));
+	free(hits);
+}
+
+int
+tdv_inspection_set_watchlist(tdv_inspection *ins, const tdv_watchlist *wl)
+{
+	if (ins == NULL)
+		return TDV_EINVAL;
+	ins->watchlist = wl;
+	ins->watch_stage = wl != NULL ? watch_stage : NULL;
 	return TDV_OK;
 }

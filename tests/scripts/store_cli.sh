@@ -51,6 +51,25 @@ run 1 "$T" check --today 2010-01-01 --mrz "$MRZ" --sltd "$dir/list.idx" --json
 has '"id":"screen.sltd","status":"fail"'
 has '"fraud_class":"lost_stolen"'
 run 2 "$T" check --today 2010-01-01 --mrz "$MRZ" --sltd "$dir/missing.idx"
+# --- watchlist; and a PASS with both screenings done ---
+cat >"$dir/watch.csv" <<CSV
+id,names,birth_date,nationality,sex,documents,reason,action
+W1,ERIKSSON ANNA MARIA,1974-08-12,UTO,F,,test entry,refer
+W2,NORDQVIST BIRGER,1950,UTO,M,X7654321,other,refer
+CSV
+cat >"$dir/watch-other.csv" <<CSV
+id,names,birth_date,nationality,sex,documents,reason,action
+W2,NORDQVIST BIRGER,1950,UTO,M,X7654321,other,refer
+CSV
+printf 'issuing_state,document_number,document_type,status,date_reported,source\nUTO,X1234567,P,lost,2009-12-31,UTO police\n' >"$dir/other.csv"
+"$T" sltd import --index "$dir/other.idx" "$dir/other.csv" >/dev/null || fail "sltd import"
+run 1 "$T" check --today 2010-01-01 --mrz "$MRZ" --watchlist "$dir/watch.csv" --json
+has '"id":"screen.watchlist","status":"warn","message":"possible watchlist match W1'
+run 0 "$T" check --today 2010-01-01 --mrz "$MRZ" --sltd "$dir/other.idx" \
+	--watchlist "$dir/watch-other.csv" --json
+has '"verdict":"PASS"'
+has '"id":"screen.sltd","status":"pass"'
+has '"id":"screen.watchlist","status":"pass"'
 
 # --- records ---
 run 2 "$T" check --today 2010-01-01 --mrz "$MRZ" --record --checkpoint CP1 \

@@ -150,6 +150,42 @@ test_inspect_sltd_screening(void)
 	tdv_sltd_free(&idx);
 }
 
+static void
+test_inspect_watchlist_screening(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/watch.csv", tmpdir);
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs("id,names,birth_date,nationality,sex,documents,reason,action\n"
+	      "W1,ERIKSSON ANNA MARIA,1974-08-12,UTO,F,,test entry,refer\n"
+	      "W2,NORDQVIST BIRGER,1950,UTO,M,X1234567,other,refer\n",
+	    f);
+	fclose(f);
+	f = fopen(path, "r");
+	tdv_watchlist *wl = NULL;
+	CHECK_INT(tdv_watchlist_load_csv(f, 0, NULL, NULL, &wl, NULL), TDV_OK);
+	fclose(f);
+	tdv_inspection *ins = inspect(SPECIMEN, &BEFORE_EXPIRY, false);
+	CHECK_INT(tdv_inspection_set_watchlist(ins, wl), TDV_OK);
+	CHECK_INT(tdv_inspection_run(ins), TDV_OK);
+	CHECK_INT(status_of(ins, "screen.watchlist"), TDV_INSPECT_WARN);
+	CHECK(strstr(tdv_inspection_find(ins, "screen.watchlist")->message, "W1") != NULL);
+	CHECK_INT(tdv_inspection_verdict(ins), TDV_VERDICT_REFER);
+	tdv_inspection_free(&ins);
+	/* someone else entirely */
+	static const char OTHER[] = "P<UTOSMITH<<JOHN<<<<<<<<<<<<<<<<<<<<<<<<<<<<\n"
+				    "L898902C36UTO7408122M1204159ZE184226B<<<<<10";
+	ins = inspect(OTHER, &BEFORE_EXPIRY, false);
+	CHECK_INT(tdv_inspection_set_watchlist(ins, wl), TDV_OK);
+	CHECK_INT(tdv_inspection_run(ins), TDV_OK);
+	CHECK_INT(status_of(ins, "screen.watchlist"), TDV_INSPECT_PASS);
+	tdv_inspection_free(&ins);
+	tdv_watchlist_free(&wl);
+}
+
 int
 main(void)
 {
@@ -158,6 +194,7 @@ main(void)
 		return 1;
 	RUN(test_inspect_pa_result_plugs_in);
 	RUN(test_inspect_sltd_screening);
+	RUN(test_inspect_watchlist_screening);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

@@ -16,7 +16,8 @@ check_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tdverify check [--json] [--today YYYY-MM-DD] --mrz TEXT|--mrz-file FILE\n"
-	    "                      [--sltd INDEX] [--no-screening-required] [--require-chip]\n"
+	    "                      [--sltd INDEX] [--watchlist CSV]\n"
+	    "                      [--no-screening-required] [--require-chip]\n"
 	    "                      [--image FILE] [--chip] [--reader R] [--trust DIR]\n"
 	    "                      [--record --checkpoint ID --direction entry|exit\n"
 	    "                       --officer ID [--decision admitted|refused|referred]\n"
@@ -28,6 +29,7 @@ check_usage(FILE *f)
 	    "  --mrz TEXT        the MRZ, lines separated by '|' or newlines\n"
 	    "  --mrz-file FILE   read the MRZ from FILE ('-' for stdin)\n"
 	    "  --sltd INDEX      lost/stolen index (tdverify sltd import) to screen against\n"
+	    "  --watchlist CSV   watchlist of persons (tdverify watchlist format)\n"
 	    "  --no-screening-required  a skipped screening does not force REFER\n"
 	    "  --require-chip    a skipped chip check forces REFER\n"
 	    "  --image, --chip, --reader, --trust\n"
@@ -47,7 +49,7 @@ check_usage(FILE *f)
 
 struct check_opts {
 	bool json, record, no_screening, require_chip, chip;
-	const char *mrz, *mrz_file, *sltd, *image, *reader, *trust;
+	const char *mrz, *mrz_file, *sltd, *watchlist, *image, *reader, *trust;
 	const char *checkpoint, *direction, *officer, *decision, *reason, *db;
 	tdv_date today;
 };
@@ -83,6 +85,8 @@ parse_args(int argc, char **argv, struct check_opts *o)
 			val = &o->mrz_file;
 		} else if (cli_flag(a, "--sltd")) {
 			val = &o->sltd;
+		} else if (cli_flag(a, "--watchlist")) {
+			val = &o->watchlist;
 		} else if (cli_flag(a, "--image")) {
 			val = &o->image;
 		} else if (cli_flag(a, "--reader")) {
@@ -225,6 +229,7 @@ cmd_check(int argc, char **argv)
 
 	tdv_inspection *ins = NULL;
 	tdv_sltd *sltd = NULL;
+	tdv_watchlist *wl = NULL;
 	tdv_movement *m = NULL;
 	int exit_code = CLI_USAGE;
 	if (tdv_inspection_new(&ins) != TDV_OK) {
@@ -259,6 +264,23 @@ cmd_check(int argc, char **argv)
 			goto out;
 		}
 		tdv_inspection_set_sltd(ins, sltd);
+	}
+	if (o.watchlist != NULL) {
+		FILE *f = cli_open_input(o.watchlist);
+		if (f == NULL)
+			goto out;
+		tdv_watch_stats ws;
+		rc = tdv_watchlist_load_csv(f, 0, NULL, NULL, &wl, &ws);
+		if (f != stdin)
+			fclose(f);
+		if (rc != TDV_OK) {
+			cli_error("%s: %s", o.watchlist, tdv_strerror(rc));
+			goto out;
+		}
+		if (ws.rejected > 0)
+			fprintf(stderr, "tdverify: %s: %lu malformed rows skipped\n", o.watchlist,
+			    ws.rejected);
+		tdv_inspection_set_watchlist(ins, wl);
 	}
 	if (tdv_inspection_run(ins) != TDV_OK) {
 		cli_error("inspection failed");
@@ -309,6 +331,7 @@ out:
 		free(m);
 	}
 	tdv_sltd_free(&sltd);
+	tdv_watchlist_free(&wl);
 	tdv_inspection_free(&ins);
 	return exit_code;
 }
