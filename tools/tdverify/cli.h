@@ -14,6 +14,9 @@
 
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_mrz(int argc, char **argv);
+int cmd_sltd(int argc, char **argv);
+int cmd_names(int argc, char **argv);
+int cmd_watchlist(int argc, char **argv);
 int cmd_chip(int argc, char **argv);
 int cmd_emulate(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
@@ -29,12 +32,8 @@ int cmd_sync(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_status(int argc, char **argv);
-int cmd_sltd(int argc, char **argv);
-int cmd_names(int argc, char **argv);
-int cmd_watchlist(int argc, char **argv);
 int cmd_specimen(int argc, char **argv);
 int cmd_ocr(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
 /* Print "tdverify: <msg>" to stderr; returns CLI_USAGE. */

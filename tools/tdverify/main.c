@@ -16,6 +16,9 @@ struct command {
 
 static const struct command commands[] = {
 	{"mrz", cmd_mrz, "parse, check, correct and generate machine readable zones"},
+	{"sltd", cmd_sltd, "lost, stolen and revoked document lists: import, update, lookup, stats"},
+	{"names", cmd_names, "compare and romanise personal names (screening matcher)"},
+	{"watchlist", cmd_watchlist, "watchlist of persons: import (check) and match travellers"},
 	{"chip", cmd_chip, "read an ePassport chip over PC/SC (BAC, PACE, AA, CA), verify it"},
 	{"emulate", cmd_emulate, "serve a personalised passport as a virtual chip via vpcd"},
 	{"pki", cmd_pki, "create a test country's PKI (CSCA, Document Signers, CRL, master list)"},
@@ -31,12 +34,8 @@ static const struct command commands[] = {
 	{"backup", cmd_backup, "consistent online backup of the store (SQLite backup API, pg_dump)"},
 	{"restore", cmd_restore, "check a backup and bring it back; catch up from headquarters"},
 	{"status", cmd_status, "version, store size, sync backlog, age of lists (text, JSON, Prometheus)"},
-	{"sltd", cmd_sltd, "lost, stolen and revoked document lists: import, update, lookup, stats"},
-	{"names", cmd_names, "compare and romanise personal names (screening matcher)"},
-	{"watchlist", cmd_watchlist, "watchlist of persons: import (check) and match travellers"},
 	{"specimen", cmd_specimen, "render specimen data-page images with a known MRZ"},
 	{"ocr", cmd_ocr, "read the MRZ from photos or scans of data pages"},
-	{"serve", cmd_serve, "run the checkpoint station: web interface and JSON API"},
 	{"train", cmd_train, "training: exercise sets with known defects, scores, drills, records"},
 };
 
