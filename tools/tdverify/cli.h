@@ -34,6 +34,7 @@ int cmd_restore(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_specimen(int argc, char **argv);
 int cmd_ocr(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
 /* Print "tdverify: <msg>" to stderr; returns CLI_USAGE. */

@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{"status", cmd_status, "version, store size, sync backlog, age of lists (text, JSON, Prometheus)"},
 	{"specimen", cmd_specimen, "render specimen data-page images with a known MRZ"},
 	{"ocr", cmd_ocr, "read the MRZ from photos or scans of data pages"},
+	{"serve", cmd_serve, "run the checkpoint station: web interface and JSON API"},
 	{"train", cmd_train, "training: exercise sets with known defects, scores, drills, records"},
 };
 
