@@ -586,25 +586,36 @@ cmp_hit(const void *pa, const void *pb)
 	return a->entry < b->entry ? -1 : a->entry > b->entry;
 }
 
-/* Insert h into the best-first array hits[0..*n) of capacity max. */
+/* Insert h into the best-first array hits[0..*n) of capacity max (an
+ * insertion step, no sort: a common name can give thousands of hits). */
 static void
 keep_best(tdv_watch_hit *hits, size_t max, size_t *n, const tdv_watch_hit *h)
 {
+	if (max == 0)
+		return;
+	size_t at = *n;
 	for (size_t i = 0; i < *n; i++)
 		if (hits[i].entry == h->entry) {
-			if (h->score > hits[i].score)
-				hits[i] = *h;
-			qsort(hits, *n, sizeof(*hits), cmp_hit);
-			return;
+			if (!(h->score > hits[i].score))
+				return;
+			at = i; /* better score for an entry already kept */
+			break;
 		}
-	if (*n < max) {
-		hits[(*n)++] = *h;
-	} else if (max > 0 && h->score > hits[max - 1].score) {
-		hits[max - 1] = *h;
-	} else {
-		return;
+	if (at == *n) {
+		if (*n == max) {
+			if (cmp_hit(h, &hits[max - 1]) >= 0)
+				return;
+			at = max - 1;
+		} else {
+			(*n)++;
+		}
 	}
-	qsort(hits, *n, sizeof(*hits), cmp_hit);
+	/* Move h up from slot `at` to its place. */
+	while (at > 0 && cmp_hit(h, &hits[at - 1]) < 0) {
+		hits[at] = hits[at - 1];
+		at--;
+	}
+	hits[at] = *h;
 }
 
 int
