@@ -37,6 +37,20 @@ has '"id":"chip.read","status":"skip","message":"chip reading is not available'
 run 2 "$T" check --today 2010-01-01
 run 2 "$T" check --bogus
 run 0 "$T" check --help
+# --- the MRZ read from a rendered data page (tdverify specimen) ---
+"$T" specimen --out "$dir/spec" --seed 3 >/dev/null 2>&1 || fail "specimen"
+spec_mrz=$(python3 -c "import json,sys;print('|'.join(json.load(open(sys.argv[1]))['lines']))" \
+	"$dir/spec/specimen-3.json")
+run 0 "$T" check --image "$dir/spec/specimen-3.png" --no-screening-required --json
+has '"message":"TD3 MRZ read from the image"'
+has '"id":"image.mrz","status":"pass"'
+run 0 "$T" check --image "$dir/spec/specimen-3.png" --mrz "$spec_mrz" --no-screening-required --json
+has '"message":"MRZ in the image equals the typed MRZ"'
+run 1 "$T" check --today 2010-01-01 --image "$dir/spec/specimen-3.png" --mrz "$MRZ" \
+	--no-screening-required --json
+has '"id":"image.mrz","status":"warn"'
+has '"verdict":"REFER"'
+run 2 "$T" check --image /etc/hostname
 printf '%s\n' "${MRZ/|/$'\n'}" >"$dir/mrz.txt"
 run 0 "$T" check --today 2010-01-01 --mrz-file "$dir/mrz.txt" --no-screening-required
 

@@ -8,8 +8,10 @@
 #include "cli.h"
 #include "cli_store.h"
 #include "tdv/error.h"
+#include "tdv/image.h"
 #include "tdv/inspect.h"
 #include "tdv/inspect_screen.h"
+#include "tdv/ocr.h"
 
 static void
 check_usage(FILE *f)
@@ -32,9 +34,11 @@ check_usage(FILE *f)
 	    "  --watchlist CSV   watchlist of persons (tdverify watchlist format)\n"
 	    "  --no-screening-required  a skipped screening does not force REFER\n"
 	    "  --require-chip    a skipped chip check forces REFER\n"
-	    "  --image, --chip, --reader, --trust\n"
-	    "                    image and chip evidence: not available in this build;\n"
-	    "                    reported as skipped checks\n"
+	    "  --image FILE      photo or scan of the data page (PNG/JPEG): the MRZ is\n"
+	    "                    read from it (or compared with the typed one)\n"
+	    "  --chip, --reader, --trust\n"
+	    "                    chip evidence: not wired to this command yet; reported\n"
+	    "                    as skipped checks (and the verdict is REFER)\n"
 	    "  --record          store the movement (needs --checkpoint, --direction,\n"
 	    "                    --officer; the officer must be an active account)\n"
 	    "  --decision D      the officer's decision; default from the verdict\n"
@@ -145,6 +149,50 @@ read_mrz_file(const char *path, char *buf, size_t cap, size_t *len)
 	return CLI_OK;
 }
 
+/*
+ * The MRZ read from the data-page image: the evidence when nothing was
+ * typed, else compared with what was typed (image.mrz).
+ */
+static int
+read_image(const struct check_opts *o, tdv_inspection *ins, bool typed)
+{
+	tdv_image *img = NULL;
+	int rc = tdv_image_read_file(o->image, NULL, 1, &img);
+	if (rc != TDV_OK)
+		return cli_error("%s: %s", o->image, tdv_strerror(rc));
+	tdv_ocr_result *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		tdv_image_free(&img);
+		return cli_error("out of memory");
+	}
+	rc = tdv_ocr_read(img, &o->today, r);
+	tdv_image_free(&img);
+	int code = CLI_OK;
+	if (rc == TDV_EOCR_NOMRZ) {
+		tdv_inspection_add_check(ins, "image.mrz", TDV_INSPECT_WARN,
+		    "no MRZ found in the image", NULL);
+	} else if (rc != TDV_OK) {
+		code = cli_error("%s: %s", o->image, tdv_strerror(rc));
+	} else if (!typed) {
+		tdv_inspection_set_mrz(ins, &r->mrz, TDV_EVIDENCE_OCR);
+		tdv_inspection_add_check(ins, "image.mrz", TDV_INSPECT_PASS,
+		    r->mrz.ncorrections ? "MRZ read from the image (OCR corrections by check digit)"
+					: "MRZ read from the image",
+		    NULL);
+	} else {
+		const tdv_mrz *t = tdv_inspection_mrz(ins);
+		bool same = t != NULL && t->nlines == r->mrz.nlines;
+		for (int i = 0; same && i < t->nlines && i < TDV_MRZ_MAX_LINES; i++)
+			same = strcmp(t->lines[i], r->mrz.lines[i]) == 0;
+		tdv_inspection_add_check(ins, "image.mrz", same ? TDV_INSPECT_PASS : TDV_INSPECT_WARN,
+		    same ? "MRZ in the image equals the typed MRZ"
+			 : "MRZ in the image differs from the typed MRZ", NULL);
+	}
+	memset(r, 0, sizeof(*r));
+	free(r);
+	return code;
+}
+
 static int
 record(const struct check_opts *o, const tdv_inspection *ins, tdv_movement *m)
 {
@@ -224,7 +272,7 @@ cmd_check(int argc, char **argv)
 			return cli_error("--mrz: too long for an MRZ");
 		memcpy(text, o.mrz, len + 1);
 	} else if (o.image == NULL) {
-		return cli_error("check: give the document's MRZ (--mrz or --mrz-file)");
+		return cli_error("check: give the document's MRZ (--mrz, --mrz-file or --image)");
 	}
 
 	tdv_inspection *ins = NULL;
@@ -250,10 +298,9 @@ cmd_check(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* Evidence this build cannot take yet is said so, as skipped checks. */
-	if (o.image != NULL)
-		tdv_inspection_add_check(ins, "image.mrz", TDV_INSPECT_SKIP,
-		    "reading the MRZ from an image is not available in this build", NULL);
+	if (o.image != NULL && read_image(&o, ins, o.mrz != NULL || o.mrz_file != NULL) != CLI_OK)
+		goto out;
+	/* Evidence this command cannot take yet is said so, as skipped checks. */
 	if (o.chip || o.reader != NULL || o.trust != NULL)
 		tdv_inspection_add_check(ins, "chip.read", TDV_INSPECT_SKIP,
 		    "chip reading is not available in this build", NULL);
