@@ -20,15 +20,17 @@ struct reading {
 	double score;
 };
 
+/* Classify the first `limit` cells of each line (all when limit is 0). */
 static void
-read_grid(const tdv__ocr_work *w, struct reading *r)
+read_grid(const tdv__ocr_work *w, struct reading *r, int limit)
 {
 	const tdv__ocr_grid *g = &r->grid;
 	float feat[TDV_OCR_NFEAT], prob[TDV_OCR_NCLASS];
 	double total = 0;
+	int n = limit > 0 && limit < g->nchars ? limit : g->nchars;
 	for (int l = 0; l < g->nlines; l++) {
 		double sum = 0;
-		for (int c = 0; c < g->nchars; c++) {
+		for (int c = 0; c < n; c++) {
 			tdv__ocr_features(w->gray, g, l, c, feat);
 			tdv__ocr_classify(&tdv__ocrb_model, feat, prob);
 			int best = 0;
@@ -39,10 +41,10 @@ read_grid(const tdv__ocr_work *w, struct reading *r)
 			sum += prob[best];
 			total += log(prob[best] + 1e-6);
 		}
-		r->text[l][g->nchars] = '\0';
-		r->conf[l] = sum / g->nchars;
+		r->text[l][n] = '\0';
+		r->conf[l] = sum / n;
 	}
-	r->score = total / (g->nlines * g->nchars);
+	r->score = total / (g->nlines * n);
 }
 
 int
@@ -84,18 +86,24 @@ tdv_ocr_read(const tdv_image *img, const tdv_date *today, tdv_ocr_result *out)
 	}
 	if (rc != TDV_OK)
 		return rc;
+	/* Which way up: the first cells of each line classified both ways
+	 * (upside-down OCR-B gets low confidence), then the whole band the
+	 * chosen way. */
 	struct reading rd[2];
 	int have[2] = {0, 0};
 	for (int flip = 0; flip < 2; flip++) {
 		if (tdv__ocr_grid_fit(&w, &band, flip, &rd[flip].grid) != TDV_OK)
 			continue;
-		read_grid(&w, &rd[flip]);
+		read_grid(&w, &rd[flip], 10);
 		have[flip] = 1;
 	}
-	tdv__ocr_work_free(&w);
-	if (!have[0] && !have[1])
+	if (!have[0] && !have[1]) {
+		tdv__ocr_work_free(&w);
 		return TDV_EOCR_NOMRZ;
-	const struct reading *r = !have[1] || (have[0] && rd[0].score >= rd[1].score) ? &rd[0] : &rd[1];
+	}
+	struct reading *r = !have[1] || (have[0] && rd[0].score >= rd[1].score) ? &rd[0] : &rd[1];
+	read_grid(&w, r, 0);
+	tdv__ocr_work_free(&w);
 	const tdv__ocr_grid *g = &r->grid;
 	out->nlines = g->nlines;
 	out->nchars = g->nchars;

@@ -59,7 +59,8 @@ typedef struct tdv__ocr_grid {
 
 /* State reused between the stages of one read. */
 typedef struct tdv__ocr_work {
-	tdv_image *gray;  /* full-resolution grey (may alias the input) */
+	tdv_image *gray;  /* full-resolution grey: owned, or &gray_view */
+	tdv_image gray_view; /* the caller's grey image, not copied */
 	tdv_image *small; /* working copy (1/scale), owned */
 	int scale;
 	uint8_t *ink;     /* working-copy bitmap, 1 = dark */

@@ -17,8 +17,13 @@ tdv__ocr_work_free(tdv__ocr_work *w)
 {
 	if (w == NULL)
 		return;
-	tdv_image_free(&w->gray);
-	tdv_image_free(&w->small);
+	/* small may be the same image as gray; gray may be the caller's */
+	if (w->small != w->gray && w->small != &w->gray_view)
+		tdv_image_free(&w->small);
+	if (w->gray != &w->gray_view)
+		tdv_image_free(&w->gray);
+	w->small = NULL;
+	w->gray = NULL;
 	free(w->ink);
 	free(w->marks);
 	memset(w, 0, sizeof(*w));
@@ -59,62 +64,69 @@ binarize(const tdv_image *s, uint8_t *ink)
 		r = 5;
 	if (r > 60)
 		r = 60;
-	size_t iw = (size_t)W + 1;
-	uint32_t *integ = calloc(iw * ((size_t)H + 1), sizeof(uint32_t));
-	uint16_t *hs = malloc((size_t)W * (size_t)H * sizeof(uint16_t));
+	/* sm: 3x3 box sums (edges replicated), 0..9*255; col: running sums
+	 * of sm over the rows of the window, per column. */
 	uint16_t *sm = malloc((size_t)W * (size_t)H * sizeof(uint16_t));
-	if (integ == NULL || hs == NULL || sm == NULL) {
-		free(integ);
-		free(hs);
+	uint32_t *col = calloc((size_t)W, sizeof(uint32_t));
+	uint16_t *h3 = malloc((size_t)W * sizeof(uint16_t));
+	if (sm == NULL || col == NULL || h3 == NULL) {
 		free(sm);
+		free(col);
+		free(h3);
 		return TDV_ENOMEM;
 	}
-	/* separable 3x3 box sum (edges replicated): values 0..9*255 */
 	for (int y = 0; y < H; y++) {
-		const uint8_t *row = s->data + (size_t)y * s->stride;
-		uint16_t *o = hs + (size_t)y * (size_t)W;
-		for (int x = 0; x < W; x++) {
-			int a = row[x > 0 ? x - 1 : 0], b = row[x], c = row[x + 1 < W ? x + 1 : x];
-			o[x] = (uint16_t)(a + b + c);
-		}
-	}
-	for (int y = 0; y < H; y++) {
-		const uint16_t *a = hs + (size_t)(y > 0 ? y - 1 : 0) * (size_t)W;
-		const uint16_t *b = hs + (size_t)y * (size_t)W;
-		const uint16_t *c = hs + (size_t)(y + 1 < H ? y + 1 : y) * (size_t)W;
 		uint16_t *o = sm + (size_t)y * (size_t)W;
 		for (int x = 0; x < W; x++)
-			o[x] = (uint16_t)(a[x] + b[x] + c[x]);
-	}
-	for (int y = 0; y < H; y++) {
-		uint32_t rowsum = 0;
-		const uint16_t *srow = sm + (size_t)y * (size_t)W;
-		uint32_t *prev = integ + (size_t)y * iw, *cur = integ + (size_t)(y + 1) * iw;
-		for (int x = 0; x < W; x++) {
-			rowsum += (uint32_t)(srow[x] + 4) / 9u;
-			cur[x + 1] = prev[x + 1] + rowsum;
+			o[x] = 0;
+		for (int dy = -1; dy <= 1; dy++) {
+			int yy = y + dy < 0 ? 0 : y + dy >= H ? H - 1 : y + dy;
+			const uint8_t *row = s->data + (size_t)yy * s->stride;
+			h3[0] = (uint16_t)(2 * row[0] + (W > 1 ? row[1] : row[0]));
+			for (int x = 1; x + 1 < W; x++)
+				h3[x] = (uint16_t)(row[x - 1] + row[x] + row[x + 1]);
+			if (W > 1)
+				h3[W - 1] = (uint16_t)(row[W - 2] + 2 * row[W - 1]);
+			for (int x = 0; x < W; x++)
+				o[x] = (uint16_t)(o[x] + h3[x]);
 		}
 	}
+	/* window rows [y0, y1) kept in col[] as y advances */
+	int y0 = 0, y1 = 0;
 	for (int y = 0; y < H; y++) {
-		int y0 = y - r < 0 ? 0 : y - r, y1 = y + r + 1 > H ? H : y + r + 1;
-		const uint32_t *top = integ + (size_t)y0 * iw, *bot = integ + (size_t)y1 * iw;
+		int ny0 = y - r < 0 ? 0 : y - r, ny1 = y + r + 1 > H ? H : y + r + 1;
+		for (; y1 < ny1; y1++) {
+			const uint16_t *row = sm + (size_t)y1 * (size_t)W;
+			for (int x = 0; x < W; x++)
+				col[x] += (row[x] + 4u) / 9u; /* the rounded 3x3 mean */
+		}
+		for (; y0 < ny0; y0++) {
+			const uint16_t *row = sm + (size_t)y0 * (size_t)W;
+			for (int x = 0; x < W; x++)
+				col[x] -= (row[x] + 4u) / 9u;
+		}
+		int rows = y1 - y0;
 		const uint16_t *srow = sm + (size_t)y * (size_t)W;
 		uint8_t *irow = ink + (size_t)y * (size_t)W;
+		uint64_t sum = 0; /* window sum of the means over columns [x0, x1) */
+		int x0 = 0, x1 = 0;
 		for (int x = 0; x < W; x++) {
-			int x0 = x - r < 0 ? 0 : x - r, x1 = x + r + 1 > W ? W : x + r + 1;
-			uint64_t sum = bot[x1] - top[x1] - bot[x0] + top[x0];
-			uint64_t area = (uint64_t)((x1 - x0) * (y1 - y0));
-			/* v < mean - max(mean / 7, 14), without dividing: */
-			uint64_t t = sum * 6 / 7 < sum - 14 * area ? sum * 6 / 7 : sum - 14 * area;
-			if (sum < 14 * area)
-				t = 0;
-			uint64_t v9 = srow[x]; /* 9 x the smoothed value */
-			irow[x] = (uint8_t)(v9 * area < 9 * t);
+			int nx0 = x - r < 0 ? 0 : x - r, nx1 = x + r + 1 > W ? W : x + r + 1;
+			for (; x1 < nx1; x1++)
+				sum += col[x1];
+			for (; x0 < nx0; x0++)
+				sum -= col[x0];
+			uint64_t area = (uint64_t)((x1 - x0) * rows);
+			/* v < mean - max(mean / 7, 14), without dividing by area
+			 * (srow holds 9 v): */
+			uint64_t m14 = 14 * area;
+			uint64_t t = sum < m14 ? 0 : (sum * 6 / 7 < sum - m14 ? sum * 6 / 7 : sum - m14);
+			irow[x] = (uint8_t)((uint64_t)srow[x] * area < 9 * t);
 		}
 	}
-	free(integ);
-	free(hs);
 	free(sm);
+	free(col);
+	free(h3);
 	return TDV_OK;
 }
 
@@ -259,9 +271,14 @@ int
 tdv__ocr_prepare(const tdv_image *img, int scale, tdv__ocr_work *w)
 {
 	memset(w, 0, sizeof(*w));
-	int rc = tdv_image_to_gray(img, &w->gray);
-	if (rc != TDV_OK)
+	int rc;
+	if (img->channels == 1) {
+		/* grey already: read the caller's pixels in place */
+		w->gray_view = *img;
+		w->gray = &w->gray_view;
+	} else if ((rc = tdv_image_to_gray(img, &w->gray)) != TDV_OK) {
 		return rc;
+	}
 	int side = img->width > img->height ? img->width : img->height;
 	if (scale <= 0)
 		scale = (side + TDV_OCR_WORK_SIDE - 1) / TDV_OCR_WORK_SIDE;
@@ -269,7 +286,9 @@ tdv__ocr_prepare(const tdv_image *img, int scale, tdv__ocr_work *w)
 	while (side / (scale > 0 ? scale : 1) > TDV_OCR_MAX_SIDE)
 		scale++;
 	w->scale = scale < 1 ? 1 : scale;
-	if ((rc = reduce(w->gray, w->scale, &w->small)) != TDV_OK)
+	if (w->scale == 1)
+		w->small = w->gray; /* no copy at full resolution */
+	else if ((rc = reduce(w->gray, w->scale, &w->small)) != TDV_OK)
 		return rc;
 	size_t np = (size_t)w->small->width * (size_t)w->small->height;
 	w->ink = malloc(np);
