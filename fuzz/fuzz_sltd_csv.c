@@ -25,6 +25,13 @@ static const char base_list[] =
     "D,C01X00T47,P,revoked,2026-01-08,D BKA\n";
 
 static void
+cleanup(void)
+{
+	unlink(idx_path);
+	rmdir(dir);
+}
+
+static void
 setup(void)
 {
 	if (dir[0] != '\0')
@@ -34,6 +41,7 @@ setup(void)
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(idx_path, sizeof(idx_path), "%s/f.idx", dir);
+	atexit(cleanup);
 }
 
 static void
