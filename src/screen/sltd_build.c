@@ -763,7 +763,8 @@ tdv_sltd_update(const char *index_path, FILE *delta,
 	}
 	/* The old conf index stays sorted under the index remap; merge it
 	 * with the (sorted) conf entries of the added records. */
-	qsort(dconf, ndc, sizeof(*dconf), cmp_conf);
+	if (ndc > 0)
+		qsort(dconf, ndc, sizeof(*dconf), cmp_conf);
 	conf = malloc((n ? n : 1) * sizeof(*conf));
 	if (conf == NULL) {
 		rc = TDV_ENOMEM;

@@ -324,7 +324,8 @@ cmp_post(const void *pa, const void *pb)
 static int
 build_index(tdv_watchlist *wl, struct posting *p, size_t np)
 {
-	qsort(p, np, sizeof(*p), cmp_post);
+	if (np > 0)
+		qsort(p, np, sizeof(*p), cmp_post);
 	size_t nk = 0;
 	for (size_t i = 0; i < np; i++)
 		if (i == 0 || p[i].key != p[i - 1].key)
@@ -347,7 +348,8 @@ build_index(tdv_watchlist *wl, struct posting *p, size_t np)
 	}
 	wl->off[k] = (uint32_t)r;
 	wl->nkeys = k;
-	qsort(wl->docs, wl->ndocs, sizeof(*wl->docs), cmp_post);
+	if (wl->ndocs > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(wl->docs, wl->ndocs, sizeof(*wl->docs), cmp_post);
 	return TDV_OK;
 }
 
