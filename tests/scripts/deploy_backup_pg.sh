@@ -75,7 +75,17 @@ ok "station: online backup during 40 writes holds $n movements, restored store v
 	|| fail "status of the restored store"
 "$T" status --db "sqlite:$tmp/restored.db" --metrics | grep -q "^tdverify_checkpoint_sync_backlog{checkpoint=\"CP9\"} $n\$" \
 	|| fail "metrics of the restored store"
-ok "status --json and --metrics show the restored store"
+port=$((20000 + RANDOM % 20000))
+"$T" status --db "sqlite:$tmp/restored.db" --metrics-listen "127.0.0.1:$port" 2>"$tmp/metrics.log" &
+mpid=$!
+for _ in $(seq 1 50); do curl -sf -o "$tmp/scrape" "http://127.0.0.1:$port/metrics" && break; sleep 0.2; done
+grep -q "^tdverify_checkpoint_sync_backlog{checkpoint=\"CP9\"} $n\$" "$tmp/scrape" \
+	|| fail "metrics over HTTP: $(cat "$tmp/scrape" 2>/dev/null)"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other")" = 404 ] || fail "metrics: 404"
+kill -TERM "$mpid"
+rc=0; wait "$mpid" || rc=$?
+[ "$rc" -eq 0 ] || fail "metrics server exit $rc after SIGTERM"
+ok "status --json, --metrics and --metrics-listen (HTTP /metrics, SIGTERM exit 0) show the restored store"
 
 # damaged backups are refused with exit 1, and nothing is restored
 cp "$tmp/station-backup.db" "$tmp/damaged.db"

@@ -5,7 +5,12 @@
  * and the age of the lists and trust store in use. Human text, one JSON
  * object (--json) or Prometheus text exposition (--metrics).
  */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +33,8 @@ status_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tdverify status [--db sqlite:PATH|postgres:CONNINFO] [--checkpoint ID]...\n"
-	    "                       [--sltd INDEX] [--trust DIR] [--json|--metrics]\n\n"
+	    "                       [--sltd INDEX] [--trust DIR]\n"
+	    "                       [--json|--metrics|--metrics-listen ADDR:PORT]\n\n"
 	    "Show version, store, schema and size, and for each checkpoint the\n"
 	    "movements held, the sync backlog (recorded but not yet delivered to\n"
 	    "headquarters) and the age of the oldest unsent movement; with --sltd and\n"
@@ -40,7 +46,9 @@ status_usage(FILE *f)
 	    "  --sltd FILE      lost/stolen index in use: its age\n"
 	    "  --trust DIR      trust store in use: age of its newest file\n"
 	    "  --json           one JSON object\n"
-	    "  --metrics        Prometheus text exposition format\n\n"
+	    "  --metrics        Prometheus text exposition format\n"
+	    "  --metrics-listen A:P  serve the metrics at http://A:P/metrics (IPv4)\n"
+	    "                   until SIGTERM; the store is read at each scrape\n\n"
 	    "exit status: 0 shown, 2 usage or store error\n");
 }
 
@@ -118,49 +126,24 @@ age_text(long long s, char *out, size_t n)
 		snprintf(out, n, "%lldd", s / 86400);
 }
 
-int
-cmd_status(int argc, char **argv)
-{
-	const char *db = NULL;
-	bool json = false, metrics = false;
-	static char want[64][TDV_ID_MAX + 1];
-	int nwant = 0;
+struct status_opts {
+	const char *db;
+	bool json, metrics;
+	char want[64][TDV_ID_MAX + 1];
+	int nwant;
 	struct list_age lists[STATUS_MAX_FILES];
-	int nlists = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
-			status_usage(stdout);
-			return CLI_OK;
-		} else if (cli_flag(a, "--json")) {
-			json = true;
-		} else if (cli_flag(a, "--metrics")) {
-			metrics = true;
-		} else if (cli_flag(a, "--db") || cli_flag(a, "--checkpoint") ||
-		    cli_flag(a, "--sltd") || cli_flag(a, "--trust")) {
-			if (++i >= argc)
-				return cli_error("%s needs a value", a);
-			if (cli_flag(a, "--db")) {
-				db = argv[i];
-			} else if (cli_flag(a, "--checkpoint")) {
-				if (nwant >= 64)
-					return cli_error("at most 64 --checkpoint");
-				if (strlen(argv[i]) > TDV_ID_MAX)
-					return cli_error("--checkpoint: id too long");
-				snprintf(want[nwant++], TDV_ID_MAX + 1, "%s", argv[i]);
-			} else {
-				if (nlists >= STATUS_MAX_FILES)
-					return cli_error("too many --sltd/--trust");
-				lists[nlists].name = cli_flag(a, "--sltd") ? "sltd" : "trust";
-				lists[nlists++].path = argv[i];
-			}
-		} else {
-			status_usage(stderr);
-			return cli_error("unknown argument %s", a);
-		}
-	}
-	if (json && metrics)
-		return cli_error("--json or --metrics, not both");
+	int nlists;
+};
+
+/* Gather everything and print it to out (text, JSON or metrics). */
+static int
+status_run(struct status_opts *o, FILE *out)
+{
+	const char *db = o->db;
+	bool json = o->json, metrics = o->metrics;
+	int nwant = o->nwant, nlists = o->nlists;
+	char (*want)[TDV_ID_MAX + 1] = o->want;
+	struct list_age *lists = o->lists;
 	tdv_store *s = cli_store_open(db);
 	if (s == NULL)
 		return CLI_USAGE;
@@ -218,12 +201,12 @@ cmd_status(int argc, char **argv)
 	}
 
 	if (metrics) {
-		printf("# HELP tdverify_info tdverify version and store schema.\n"
+		fprintf(out, "# HELP tdverify_info tdverify version and store schema.\n"
 		       "# TYPE tdverify_info gauge\n"
 		       "tdverify_info{version=\"%s\",backend=\"%s\",schema=\"%d\"} 1\n",
 		    TDV_VERSION, sqlite ? "sqlite" : "postgres", schema);
 		if (size >= 0)
-			printf("# HELP tdverify_store_bytes Size of the store files.\n"
+			fprintf(out, "# HELP tdverify_store_bytes Size of the store files.\n"
 			       "# TYPE tdverify_store_bytes gauge\n"
 			       "tdverify_store_bytes %lld\n", size);
 		static const char *const names[][2] = {
@@ -234,7 +217,7 @@ cmd_status(int argc, char **argv)
 		    {"audit_seq", "Head of the checkpoint's audit chain."},
 		};
 		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-			printf("# HELP tdverify_checkpoint_%s %s\n"
+			fprintf(out, "# HELP tdverify_checkpoint_%s %s\n"
 			       "# TYPE tdverify_checkpoint_%s gauge\n",
 			    names[k][0], names[k][1], names[k][0]);
 			for (int i = 0; i < ids.n; i++) {
@@ -246,15 +229,15 @@ cmd_status(int argc, char **argv)
 				case 3: v = st[i].last_movement_ms ? (now - st[i].last_movement_ms) / 1000 : -1; break;
 				default: v = st[i].audit_seq; break;
 				}
-				printf("tdverify_checkpoint_%s{checkpoint=\"%s\"} %lld\n",
+				fprintf(out, "tdverify_checkpoint_%s{checkpoint=\"%s\"} %lld\n",
 				    names[k][0], st[i].id, v);
 			}
 		}
 		if (nlists > 0)
-			printf("# HELP tdverify_list_age_seconds Age of a list or trust store in use.\n"
+			fprintf(out, "# HELP tdverify_list_age_seconds Age of a list or trust store in use.\n"
 			       "# TYPE tdverify_list_age_seconds gauge\n");
 		for (int i = 0; i < nlists; i++)
-			printf("tdverify_list_age_seconds{list=\"%s\"} %lld\n",
+			fprintf(out, "tdverify_list_age_seconds{list=\"%s\"} %lld\n",
 			    lists[i].name, lists[i].age_s);
 	} else if (json) {
 		tdv_buf b;
@@ -292,22 +275,22 @@ cmd_status(int argc, char **argv)
 		tdv_json_object_end(&j);
 		tdv_json_object_end(&j);
 		if (tdv_json_error(&j) == 0)
-			printf("%s\n", tdv_buf_cstr(&b));
+			fprintf(out, "%s\n", tdv_buf_cstr(&b));
 		tdv_buf_free(&b);
 	} else {
 		char age[32];
-		printf("tdverify %s, store %s (schema %d)", TDV_VERSION,
+		fprintf(out, "tdverify %s, store %s (schema %d)", TDV_VERSION,
 		    sqlite ? "sqlite" : "postgres", schema);
 		if (size >= 0)
-			printf(", %lld bytes", size);
-		printf("\n");
+			fprintf(out, ", %lld bytes", size);
+		fprintf(out, "\n");
 		if (ids.n == 0)
-			printf("no checkpoint has movements in this store\n");
+			fprintf(out, "no checkpoint has movements in this store\n");
 		for (int i = 0; i < ids.n; i++) {
 			age_text(st[i].oldest_unsent_ms
 				? (now - st[i].oldest_unsent_ms) / 1000 : -1,
 			    age, sizeof(age));
-			printf("checkpoint %-12s movements %lld (seq %lld), sent to %lld, "
+			fprintf(out, "checkpoint %-12s movements %lld (seq %lld), sent to %lld, "
 			       "backlog %lld%s%s%s\n",
 			    st[i].id, (long long)st[i].movements,
 			    (long long)st[i].last_seq, (long long)st[i].sent_seq,
@@ -317,11 +300,148 @@ cmd_status(int argc, char **argv)
 		}
 		for (int i = 0; i < nlists; i++) {
 			age_text(lists[i].age_s, age, sizeof(age));
-			printf("%-5s %s: %s%s\n", lists[i].name, lists[i].path, age,
+			fprintf(out, "%-5s %s: %s%s\n", lists[i].name, lists[i].path, age,
 			    lists[i].age_s < 0 ? " (missing)" : " old");
 		}
 	}
 	free(st);
 	free(ids.id);
 	return CLI_OK;
+}
+
+/* ---- --metrics-listen: the same metrics over HTTP, for Prometheus ---- */
+
+static enum MHD_Result
+metrics_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	(void)version;
+	(void)upload_data;
+	(void)req_cls;
+	struct status_opts *o = cls;
+	if (*upload_data_size != 0)
+		return MHD_NO;
+	unsigned code = MHD_HTTP_OK;
+	char *text = NULL;
+	size_t len = 0;
+	if (strcmp(method, "GET") != 0) {
+		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (strcmp(url, "/metrics") != 0) {
+		code = MHD_HTTP_NOT_FOUND;
+	} else {
+		FILE *out = open_memstream(&text, &len);
+		if (out == NULL || status_run(o, out) != CLI_OK)
+			code = MHD_HTTP_SERVICE_UNAVAILABLE;
+		if (out != NULL)
+			fclose(out);
+	}
+	if (code != MHD_HTTP_OK) {
+		free(text);
+		text = NULL;
+		len = 0;
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(len,
+	    text ? text : (void *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+	enum MHD_Result ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Serve GET /metrics on listen (IPv4 ADDR:PORT) until SIGTERM or SIGINT;
+ * the store is opened for each scrape, so a station restart or a
+ * database failover needs nothing here. */
+static int
+status_serve_metrics(struct status_opts *o, const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	char host[64];
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
+		return cli_error("--metrics-listen: expected ADDR:PORT");
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	char *end = NULL;
+	long port = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end != '\0' || port < 1 || port > 65535)
+		return cli_error("--metrics-listen: bad port '%s'", colon + 1);
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return cli_error("--metrics-listen: bad IPv4 address '%s'", host);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD,
+	    0, NULL, NULL, metrics_request, o, MHD_OPTION_SOCK_ADDR, &sa,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	if (d == NULL)
+		return cli_error("--metrics-listen: cannot listen on %s", listen);
+	fprintf(stderr, "tdverify status: metrics on http://%s/metrics\n", listen);
+	int sig = 0;
+	sigwait(&set, &sig);
+	MHD_stop_daemon(d);
+	return CLI_OK;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	static struct status_opts o;
+	memset(&o, 0, sizeof(o));
+	const char *listen = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+			status_usage(stdout);
+			return CLI_OK;
+		} else if (cli_flag(a, "--json")) {
+			o.json = true;
+		} else if (cli_flag(a, "--metrics")) {
+			o.metrics = true;
+		} else if (cli_flag(a, "--metrics-listen")) {
+			if (++i >= argc)
+				return cli_error("%s needs a value", a);
+			listen = argv[i];
+		} else if (cli_flag(a, "--db") || cli_flag(a, "--checkpoint") ||
+		    cli_flag(a, "--sltd") || cli_flag(a, "--trust")) {
+			if (++i >= argc)
+				return cli_error("%s needs a value", a);
+			if (cli_flag(a, "--db")) {
+				o.db = argv[i];
+			} else if (cli_flag(a, "--checkpoint")) {
+				if (o.nwant >= 64)
+					return cli_error("at most 64 --checkpoint");
+				if (strlen(argv[i]) > TDV_ID_MAX)
+					return cli_error("--checkpoint: id too long");
+				snprintf(o.want[o.nwant++], TDV_ID_MAX + 1, "%s", argv[i]);
+			} else {
+				if (o.nlists >= STATUS_MAX_FILES)
+					return cli_error("too many --sltd/--trust");
+				o.lists[o.nlists].name = cli_flag(a, "--sltd") ? "sltd" : "trust";
+				o.lists[o.nlists++].path = argv[i];
+			}
+		} else {
+			status_usage(stderr);
+			return cli_error("unknown argument %s", a);
+		}
+	}
+	if (o.json && o.metrics)
+		return cli_error("--json or --metrics, not both");
+	if (listen != NULL) {
+		if (o.json)
+			return cli_error("--metrics-listen serves the metrics format");
+		o.metrics = true;
+		return status_serve_metrics(&o, listen);
+	}
+	return status_run(&o, stdout);
 }
