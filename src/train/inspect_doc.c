@@ -190,68 +190,23 @@ viz_check(tdv_inspection *ins, const char *doc_dir)
 	    msg, "data_mismatch");
 }
 
-/* screen.watchlist with the screening module's watchlist matcher (the
- * pipeline has no watchlist entry point yet: the result is added as the
- * pipeline's screen.watchlist check). */
+/* The set's watchlist for the pipeline's screen.watchlist (*wl stays
+ * NULL, and the check is skipped by the pipeline, when there is none). */
 static int
-watch_check(tdv_inspection *ins, const char *set_dir)
+load_watchlist(const char *set_dir, tdv_watchlist **wl)
 {
 	char path[TDV__TRAIN_PATH_MAX];
-	const tdv_mrz *m = tdv_inspection_mrz(ins);
-	if (m == NULL)
-		return TDV_OK;
 	int rc = tdv__train_path(path, sizeof(path), "%s/watchlist.csv",
 	    set_dir);
 	if (rc != TDV_OK)
 		return rc;
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
-		return tdv_inspection_add_check(ins, "screen.watchlist",
-		    TDV_INSPECT_SKIP, "no watchlist for this exercise", NULL);
-	tdv_watchlist *wl = NULL;
+		return TDV_OK;
 	tdv_watch_stats ws;
-	rc = tdv_watchlist_load_csv(f, 0, NULL, NULL, &wl, &ws);
+	rc = tdv_watchlist_load_csv(f, 0, NULL, NULL, wl, &ws);
 	fclose(f);
-	if (rc != TDV_OK)
-		return tdv_inspection_add_check(ins, "screen.watchlist",
-		    TDV_INSPECT_WARN, "the exercise watchlist cannot be read",
-		    NULL);
-	char who[2 * TDV_MRZ_LINE_MAX + 4], msg[240];
-	snprintf(who, sizeof(who), "%s %s", m->given_names, m->surname);
-	tdv_traveller t;
-	memset(&t, 0, sizeof(t));
-	t.name = who;
-	t.birth = m->birth_date;
-	t.nationality = m->nationality;
-	t.sex = m->sex;
-	t.document_number = m->document_number;
-	tdv_watch_hit *hits = malloc(2 * sizeof(*hits));
-	size_t n = 0;
-	if (hits == NULL) {
-		tdv_watchlist_free(&wl);
-		return TDV_ENOMEM;
-	}
-	rc = tdv_watchlist_match(wl, &t, hits, 2, &n);
-	if (rc != TDV_OK) {
-		snprintf(msg, sizeof(msg), "watchlist not screened: %s",
-		    tdv_strerror(rc));
-		rc = tdv_inspection_add_check(ins, "screen.watchlist",
-		    TDV_INSPECT_WARN, msg, NULL);
-	} else if (n == 0) {
-		snprintf(msg, sizeof(msg), "no match among %zu watchlist entries",
-		    tdv_watchlist_size(wl));
-		rc = tdv_inspection_add_check(ins, "screen.watchlist",
-		    TDV_INSPECT_PASS, msg, NULL);
-	} else {
-		snprintf(msg, sizeof(msg), "traveller matches watchlist entry "
-		    "%.32s (score %.2f; %.120s)", hits[0].id ? hits[0].id : "?",
-		    hits[0].score, hits[0].evidence);
-		rc = tdv_inspection_add_check(ins, "screen.watchlist",
-		    TDV_INSPECT_FAIL, msg, "watchlist");
-	}
-	free(hits);
-	tdv_watchlist_free(&wl);
-	return rc;
+	return rc == TDV_OK ? TDV_OK : TDV_ETRAIN;
 }
 
 /* Read the virtual chip; chip.read and chip.aa_ca from the report. */
@@ -365,6 +320,7 @@ tdv_train_inspect_doc(const char *set_dir, int index, const tdv_date *today,
 
 	tdv_inspection *ins = NULL;
 	tdv_sltd *sltd = NULL;
+	tdv_watchlist *wl = NULL;
 	tdv_lds *lds = NULL;
 	tdv_trust *trust = NULL;
 	if ((rc = tdv_inspection_new(&ins)) != TDV_OK)
@@ -431,7 +387,9 @@ tdv_train_inspect_doc(const char *set_dir, int index, const tdv_date *today,
 	if (tdv_sltd_open(path, &sltd) == TDV_OK &&
 	    (rc = tdv_inspection_set_sltd(ins, sltd)) != TDV_OK)
 		goto out;
-	if ((rc = watch_check(ins, set_dir)) != TDV_OK ||
+	if ((rc = load_watchlist(set_dir, &wl)) != TDV_OK ||
+	    (wl != NULL &&
+		(rc = tdv_inspection_set_watchlist(ins, wl)) != TDV_OK) ||
 	    (rc = tdv_inspection_run(ins)) != TDV_OK)
 		goto out;
 
@@ -439,7 +397,9 @@ tdv_train_inspect_doc(const char *set_dir, int index, const tdv_date *today,
 	for (int d = 0; d < TDV_TRAIN_NDEFECTS; d++) {
 		const tdv_inspect_check *c = tdv_inspection_find(ins,
 		    tdv_train_defect_check((tdv_train_defect)d));
-		if (c != NULL && c->status == TDV_INSPECT_FAIL)
+		/* a watchlist hit is a referral (WARN), the rest fail */
+		if (c != NULL && (c->status == TDV_INSPECT_FAIL ||
+		    (d == TDV_TRAIN_WATCHLIST && c->status == TDV_INSPECT_WARN)))
 			got |= 1u << d;
 	}
 	tdv_json j;
@@ -460,6 +420,7 @@ tdv_train_inspect_doc(const char *set_dir, int index, const tdv_date *today,
 out:
 	tdv_buf_free(&mrz);
 	tdv_sltd_free(&sltd);
+	tdv_watchlist_free(&wl);
 	tdv_trust_free(&trust);
 	tdv_lds_free(&lds);
 	tdv_inspection_free(&ins);
