@@ -25,9 +25,10 @@ asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTDV_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# The main job. Until the station exists: read the bundled specimen MRZs.
+# The main job: the checkpoint station on http://127.0.0.1:8080/ with a fresh
+# demo (var/demo/: accounts for every role, specimen passports, virtual chips).
 run: build
-	@$(BUILD)/tdverify mrz parse --today 2026-01-01 data/specimens/mrz.txt || true
+	@$(BUILD)/tdverify serve --demo --listen 127.0.0.1:8080
 
 # Both suites run even when the first fails; the target fails if either did.
 test: build asan

@@ -66,7 +66,7 @@ exchange(const char *head, size_t hlen, const uint8_t *body, size_t blen,
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
-	struct timeval tv = {30, 0};
+	struct timeval tv = {120, 0}; /* a loaded machine: Argon2 can be slow */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof(sa));

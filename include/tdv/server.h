@@ -62,6 +62,12 @@ typedef struct tdv_server_config {
 	const char *demo_images_dir; /* <dir>/<n>.png data-page images */
 	bool pcsc;                  /* offer the PC/SC reader */
 
+	/* Training (tdv/train.h): /api/train/ is served when train_db is
+	 * set; sets are built in train_sets_dir with the PKI train_pki_dir */
+	const char *train_db;
+	const char *train_sets_dir;
+	const char *train_pki_dir;
+
 	tdv_date today;     /* year 0: the real date (UTC) of each request */
 	int threads;        /* worker threads, default 2 */
 	int session_idle_s; /* default 1800 */
@@ -110,13 +116,14 @@ const tdv_demo_account *tdv_demo_accounts(int *n);
 
 /*
  * Seed a fresh demo station in directory dir (created): a test PKI
- * (dir/pki, trust store dir/pki/csca + dir/pki/crl), specimen passports
+ * (dir/pki, trust store dir/trust), specimen passports
  * with virtual chips (dir/chips/<n>/) and data-page images
  * (dir/images/<n>.png), a lost/stolen list (dir/sltd.idx) naming one of
  * them, a watchlist (dir/watchlist.csv), the demo documents list
  * (dir/documents.json), and in the store: the checkpoint `checkpoint_id`,
  * the demo accounts, and a few weeks of generated movements for the
- * dashboard. `today` fixes every date. Parts whose module fails are
+ * dashboard, and the training database dir/train.db with the demo trainer
+ * (a master trainer) and trainee. `today` fixes every date. Parts whose module fails are
  * described in note (may be NULL) and skipped; TDV_OK unless the store
  * itself fails.
  */

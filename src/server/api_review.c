@@ -554,3 +554,60 @@ tdv__api_audit_verify(srv_ctx *c)
 	tdv_json_object_end(&j);
 	return TDV_OK;
 }
+
+/* /api/train/...: forwarded to the training module with the session's
+ * officer as the actor (the body never names who acts). */
+int
+tdv__api_train(srv_ctx *c)
+{
+	tdv_server *s = c->srv;
+	if (s->train == NULL)
+		return tdv__srv_error(c, 404, "not_found",
+		    "training is not configured on this station");
+	const char *q = strchr(c->url, '?');
+	tdv_train_api_config tc;
+	memset(&tc, 0, sizeof(tc));
+	tc.db = s->train;
+	tc.sets_dir = s->cfg.train_sets_dir;
+	tc.pki_dir = s->cfg.train_pki_dir;
+	tdv__srv_today(s, &tc.today);
+	/* libmicrohttpd gives the path without the query: rebuild it */
+	char query[512] = "";
+	const char *keys[] = {"answers", "csv", "checkpoint"};
+	size_t ql = 0;
+	for (size_t i = 0; q == NULL && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = tdv__srv_query(c, keys[i]);
+		if (v[0] == '\0')
+			continue;
+		int w = snprintf(query + ql, sizeof(query) - ql, "%s%s=%s",
+		    ql ? "&" : "", keys[i], v);
+		if (w < 0 || (size_t)w >= sizeof(query) - ql)
+			return tdv__srv_error(c, 400, "bad_request", "query too long");
+		ql += (size_t)w;
+	}
+	tdv_train_api_response r;
+	memset(&r, 0, sizeof(r));
+	pthread_mutex_lock(&s->train_mu);
+	int rc = tdv_train_api_handle(&tc, c->method, c->url, query,
+	    c->sess.officer, (const char *)c->body.data, c->body.len, &r);
+	pthread_mutex_unlock(&s->train_mu);
+	if (rc != TDV_OK) {
+		tdv_buf_free(&r.body);
+		return rc;
+	}
+	c->status = r.status;
+	tdv_buf_reset(&c->out);
+	rc = tdv_buf_append(&c->out, r.body.data, r.body.len);
+	tdv_buf_free(&r.body);
+	c->ctype = r.content_type && strncmp(r.content_type, "text/html", 9) == 0
+	    ? "text/html; charset=utf-8"
+	    : r.content_type && strncmp(r.content_type, "text/csv", 8) == 0
+	    ? "text/csv; charset=utf-8"
+	    : r.content_type && strncmp(r.content_type, "image/", 6) == 0
+	    ? r.content_type
+	    : "application/json; charset=utf-8";
+	char detail[64];
+	snprintf(detail, sizeof(detail), "%s status=%d", c->method, r.status);
+	tdv__srv_audit(s, c->sess.officer, "train.api", "", detail);
+	return rc;
+}

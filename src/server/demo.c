@@ -18,6 +18,7 @@
 #include "tdv/error.h"
 #include "tdv/pki.h"
 #include "tdv/specimen.h"
+#include "tdv/train.h"
 
 static const tdv_demo_account accounts[] = {
     {"officer1", "officer", "officer-demo-1"},
@@ -415,6 +416,32 @@ tdv_demo_seed(const char *dir, tdv_store *store, const char *checkpoint_id,
 	tdv_buf_free(&list);
 	if (rc != TDV_OK)
 		return rc;
+
+	/* training: the demo trainer (a master trainer) and trainee */
+	snprintf(path, sizeof(path), "%s/train.db", dir);
+	tdv_train_db *tdb = NULL;
+	int trc = tdv_train_db_open(path, &tdb);
+	if (trc == TDV_OK) {
+		tdv_train_person tp;
+		memset(&tp, 0, sizeof(tp));
+		snprintf(tp.id, sizeof(tp.id), "trainer1");
+		snprintf(tp.name, sizeof(tp.name), "Demo Trainer");
+		snprintf(tp.checkpoint, sizeof(tp.checkpoint), "%s", checkpoint_id);
+		tp.role = TDV_TRAIN_MASTER;
+		tp.level = TDV_TRAIN_SECOND_LINE;
+		trc = tdv_train_db_person_add(tdb, &tp);
+		if (trc == TDV_OK || trc == TDV_EEXIST) {
+			snprintf(tp.id, sizeof(tp.id), "trainee1");
+			snprintf(tp.name, sizeof(tp.name), "Demo Trainee");
+			snprintf(tp.trainer, sizeof(tp.trainer), "trainer1");
+			tp.role = TDV_TRAIN_TRAINEE;
+			tp.level = TDV_TRAIN_FIRST_LINE;
+			trc = tdv_train_db_person_add(tdb, &tp);
+		}
+		tdv_train_db_free(&tdb);
+	}
+	if (trc != TDV_OK && trc != TDV_EEXIST)
+		note_add(note, notesz, "training database", trc);
 
 	/* the lists: one document reported stolen, one watched name */
 	char day[11], csv[1024];

@@ -66,14 +66,44 @@ static const struct route routes[] = {
 	tdv__api_sltd_upload},
     {"POST", "/api/lists/watchlist", R_ADMIN, K_UPLOAD, SRV_LIST_UPLOAD_MAX,
 	tdv__api_watchlist_upload},
+
+    /* training (tdv_train_api_handle decides who may do what inside) */
+    {"GET", "/api/train/**", R_TRAINER | R_TRAINEE | R_SUPERVISOR, K_GET, 0,
+	tdv__api_train},
+    {"POST", "/api/train/**", R_TRAINER | R_TRAINEE | R_SUPERVISOR, K_JSON,
+	TDV_TRAIN_API_BODY_MAX, tdv__api_train},
 };
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 
+static bool
+id_chars(const char *p, size_t n, bool slash)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = p[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+			(ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+			ch == '-' || (slash && ch == '/')))
+			return false;
+	}
+	return true;
+}
+
 /* Match path against pattern; '*' takes one non-empty segment of at most
- * argsz-1 bytes of [A-Za-z0-9_.-]. */
+ * argsz-1 bytes of [A-Za-z0-9_.-]; a final "**" takes the rest of the path
+ * (segments of the same characters, no "..": the handler parses it). */
 static bool
 match(const char *pattern, const char *path, char *arg, size_t argsz)
 {
+	size_t pl = strlen(pattern);
+	if (pl >= 2 && strcmp(pattern + pl - 2, "**") == 0) {
+		size_t pre = pl - 2, n = strlen(path);
+		if (strncmp(pattern, path, pre) != 0 || n == pre || n - pre > 200 ||
+		    strstr(path + pre, "..") != NULL ||
+		    !id_chars(path + pre, n - pre, true))
+			return false;
+		arg[0] = '\0';
+		return true;
+	}
 	const char *star = strchr(pattern, '*');
 	if (star == NULL)
 		return strcmp(pattern, path) == 0;

@@ -225,8 +225,13 @@ load_static_dir(tdv_server *s, const char *root, const char *rel, int depth)
 static const srv_file *
 find_static(const tdv_server *s, const char *path)
 {
-	if (strcmp(path, "/") == 0)
-		path = "/index.html";
+	char idx[160];
+	size_t n = strlen(path);
+	/* a directory: its index.html */
+	if (n > 0 && n < 100 && path[n - 1] == '/') {
+		snprintf(idx, sizeof(idx), "%sindex.html", path);
+		path = idx;
+	}
 	for (int i = 0; i < s->nfiles; i++)
 		if (strcmp(s->files[i].path, path) == 0)
 			return &s->files[i];
@@ -502,6 +507,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return process(c);
 }
 
+/* libmicrohttpd's messages: its own format strings */
+static void mhd_logger(void *cls, const char *fm, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 mhd_logger(void *cls, const char *fm, va_list ap)
 {
@@ -568,6 +577,9 @@ tdv_server_new(const tdv_server_config *cfg, tdv_store *store,
 	s->cfg.demo_chips_dir = own(s, cfg->demo_chips_dir);
 	s->cfg.demo_docs_json = own(s, cfg->demo_docs_json);
 	s->cfg.demo_images_dir = own(s, cfg->demo_images_dir);
+	s->cfg.train_db = own(s, cfg->train_db);
+	s->cfg.train_sets_dir = own(s, cfg->train_sets_dir);
+	s->cfg.train_pki_dir = own(s, cfg->train_pki_dir);
 	if (s->cfg.threads < 1 || s->cfg.threads > 64)
 		s->cfg.threads = 2;
 	if (s->cfg.session_idle_s <= 0)
@@ -587,6 +599,7 @@ tdv_server_new(const tdv_server_config *cfg, tdv_store *store,
 	pthread_mutex_init(&s->aq_mu, NULL);
 	pthread_cond_init(&s->aq_cv, NULL);
 	pthread_rwlock_init(&s->res_lock, NULL);
+	pthread_mutex_init(&s->train_mu, NULL);
 	tdv_buf_init(&s->demo_docs, 1 << 20);
 
 	int rc;
@@ -594,7 +607,9 @@ tdv_server_new(const tdv_server_config *cfg, tdv_store *store,
 	if ((rc = tdv_store_checkpoint_get(store, s->checkpoint, &cp)) != TDV_OK ||
 	    (rc = tdv__srv_sessions_init(s)) != TDV_OK ||
 	    (rc = tdv__srv_index_load(s)) != TDV_OK ||
-	    (rc = tdv__srv_resources_load(s)) != TDV_OK) {
+	    (rc = tdv__srv_resources_load(s)) != TDV_OK ||
+	    (s->cfg.train_db != NULL &&
+		(rc = tdv_train_db_open(s->cfg.train_db, &s->train)) != TDV_OK)) {
 		tdv_server_free(&s);
 		return rc;
 	}
@@ -692,6 +707,7 @@ tdv_server_free(tdv_server **sp)
 	tdv__srv_sessions_free(s);
 	tdv__srv_index_free(s);
 	tdv__srv_resources_free(s);
+	tdv_train_db_free(&s->train);
 	for (int i = 0; i < s->nfiles; i++)
 		free(s->files[i].data);
 	for (int i = 0; i < s->nstrings; i++) {
@@ -707,6 +723,7 @@ tdv_server_free(tdv_server **sp)
 	pthread_mutex_destroy(&s->aq_mu);
 	pthread_cond_destroy(&s->aq_cv);
 	pthread_rwlock_destroy(&s->res_lock);
+	pthread_mutex_destroy(&s->train_mu);
 	free(s);
 	*sp = NULL;
 }

@@ -19,6 +19,7 @@
 #include "tdv/screen.h"
 #include "tdv/server.h"
 #include "tdv/store.h"
+#include "tdv/train.h"
 
 #define SRV_MAX_SESSIONS 4096
 #define SRV_SESSION_ABSOLUTE_S (12 * 3600)
@@ -159,6 +160,9 @@ struct tdv_server {
 	bool aq_running;
 	pthread_t aq_thread;
 	uint64_t audit_dropped;
+
+	pthread_mutex_t train_mu;
+	tdv_train_db *train;
 
 	srv_file files[SRV_STATIC_MAX_FILES];
 	int nfiles;
@@ -304,5 +308,6 @@ int tdv__api_trust_upload(srv_ctx *c);
 int tdv__api_sltd_upload(srv_ctx *c);
 int tdv__api_watchlist_upload(srv_ctx *c);
 int tdv__api_audit_verify(srv_ctx *c);
+int tdv__api_train(srv_ctx *c);
 
 #endif

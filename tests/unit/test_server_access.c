@@ -42,6 +42,8 @@ static const struct expect {
     {"POST", "/api/trust", UPLOAD, ADM},
     {"POST", "/api/lists/sltd", UPLOAD, ADM},
     {"POST", "/api/lists/watchlist", UPLOAD, ADM},
+    {"GET", "/api/train/records/trainee1", GET, TRR | TRE | SUP},
+    {"POST", "/api/train/drill", JSON, TRR | TRE | SUP},
     /* last: it ends the session */
     {"POST", "/api/logout", JSON, ALL},
 };

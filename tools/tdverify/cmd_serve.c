@@ -43,7 +43,7 @@ serve_usage(FILE *f)
 	    "                      [--demo] [--checkpoint ID] [--web DIR]\n"
 	    "                      [--trust DIR] [--sltd INDEX] [--watchlist CSV]\n"
 	    "                      [--pcsc] [--threads N] [--today YYYY-MM-DD]\n"
-	    "                      [--insecure-cookie]\n\n"
+	    "                      [--train DIR] [--insecure-cookie]\n\n"
 	    "Run the checkpoint station: the officers' web interface and the JSON\n"
 	    "API (docs/openapi.yaml) until interrupted.\n\n"
 	    "options:\n"
@@ -60,6 +60,8 @@ serve_usage(FILE *f)
 	    "  --sltd INDEX     lost/stolen index (tdverify sltd import)\n"
 	    "  --watchlist CSV  watchlist\n"
 	    "  --pcsc           offer the PC/SC chip reader attached to the station\n"
+	    "  --train DIR      serve /api/train/ with DIR/train.db (tdverify train),\n"
+	    "                   sets built in DIR/train-sets with the PKI DIR/train-pki\n"
 	    "  --threads N      worker threads (default 2)\n"
 	    "  --today DATE     fix the inspection day (tests)\n"
 	    "  --insecure-cookie  session cookie without the Secure flag even off\n"
@@ -117,7 +119,7 @@ cmd_serve(int argc, char **argv)
 {
 	const char *db = NULL, *listen = "127.0.0.1:8080", *cert = NULL,
 		   *key = NULL, *checkpoint = NULL, *web = NULL, *trust = NULL,
-		   *sltd = NULL, *watchlist = NULL, *threads = NULL;
+		   *sltd = NULL, *watchlist = NULL, *threads = NULL, *train = NULL;
 	bool demo = false, pcsc = false, insecure = false;
 	tdv_date today = {0, 0, 0};
 	for (int i = 1; i < argc; i++) {
@@ -157,6 +159,8 @@ cmd_serve(int argc, char **argv)
 			val = &watchlist;
 		} else if (cli_flag(a, "--threads")) {
 			val = &threads;
+		} else if (cli_flag(a, "--train")) {
+			val = &train;
 		} else {
 			return cli_error("serve: unknown option '%s' (try --help)", a);
 		}
@@ -281,6 +285,18 @@ cmd_serve(int argc, char **argv)
 		cfg.demo_chips_dir = DEMO_DIR "/chips";
 		cfg.demo_docs_json = DEMO_DIR "/documents.json";
 		cfg.demo_images_dir = DEMO_DIR "/images";
+	}
+	char train_db[512], train_sets[512], train_pki[512];
+	if (demo && train == NULL)
+		train = DEMO_DIR;
+	if (train != NULL) {
+		snprintf(train_db, sizeof(train_db), "%s/train.db", train);
+		snprintf(train_sets, sizeof(train_sets), "%s/train-sets", train);
+		snprintf(train_pki, sizeof(train_pki), "%s/train-pki", train);
+		mkdir(train_sets, 0750);
+		cfg.train_db = train_db;
+		cfg.train_sets_dir = train_sets;
+		cfg.train_pki_dir = train_pki;
 	}
 	if (trust != NULL)
 		cfg.trust_dir = trust;
