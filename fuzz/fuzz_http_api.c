@@ -9,6 +9,9 @@
  * 500 and keep answering.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -59,13 +62,28 @@ static struct {
 	char csrf[4][72];
 } F;
 
+static int last_errno;
+static double last_seconds;
+
+static void
+server_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "server: %s\n", line);
+}
+
 static int
 exchange(const char *head, size_t hlen, const uint8_t *body, size_t blen,
     char *resp, size_t cap)
 {
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	last_errno = 0;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		last_errno = errno;
 		return -1;
+	}
 	struct timeval tv = {120, 0}; /* a loaded machine: Argon2 can be slow */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	struct sockaddr_in sa;
@@ -73,19 +91,53 @@ exchange(const char *head, size_t hlen, const uint8_t *body, size_t blen,
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)F.port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* libFuzzer's timers interrupt system calls: carry on after EINTR */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		close(fd);
-		return -1;
+		int err = errno;
+		if (err == EINTR) {
+			struct pollfd pfd = {fd, POLLOUT, 0};
+			socklen_t el = sizeof(err);
+			while (poll(&pfd, 1, 120000) < 0 && errno == EINTR)
+				;
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
+				err = errno;
+		}
+		if (err != 0) {
+			last_errno = err;
+			close(fd);
+			return -1;
+		}
 	}
-	(void)send(fd, head, hlen, MSG_NOSIGNAL);
-	if (blen > 0)
-		(void)send(fd, body, blen, MSG_NOSIGNAL);
+	const char *parts[2] = {head, (const char *)body};
+	size_t lens[2] = {hlen, blen};
+	for (int k = 0; k < 2; k++) {
+		size_t off = 0;
+		while (off < lens[k]) {
+			ssize_t w = send(fd, parts[k] + off, lens[k] - off, MSG_NOSIGNAL);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+	}
 	size_t len = 0;
 	ssize_t got;
-	while (len + 1 < cap && (got = recv(fd, resp + len, cap - 1 - len, 0)) > 0)
+	while (len + 1 < cap) {
+		got = recv(fd, resp + len, cap - 1 - len, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
 		len += (size_t)got;
+	}
+	if (got < 0)
+		last_errno = errno;
 	resp[len] = '\0';
 	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	last_seconds = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	int status = 0;
 	if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
 		return -1;
@@ -140,6 +192,7 @@ start(void)
 	snprintf(wpath, sizeof(wpath), "%s/watch.csv", F.dir);
 	cfg.watchlist_path = wpath;
 	cfg.trust_dir = F.dir;
+	cfg.log = server_log;
 	if (tdv_server_new(&cfg, F.store, &F.srv) != TDV_OK ||
 	    tdv_server_start(F.srv) != TDV_OK)
 		abort();
@@ -214,8 +267,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    resp, sizeof(resp));
 	/* no answer, or a server error, on any input is a bug */
 	if (status < 200 || status >= 500) {
-		fprintf(stderr, "status %d for %s %s\n%s\n", status, method, route,
-		    resp);
+		fprintf(stderr, "status %d for %s %s after %.1f s (%s)\n%s\n", status,
+		    method, route, last_seconds, strerror(last_errno), resp);
 		abort();
 	}
 	return 0;

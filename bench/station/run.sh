@@ -39,7 +39,7 @@ echo "station: POST /api/inspections, typed TD3 MRZ (verdict $verdict), SQLite, 
 wrk -t 2 -c "$CONN" -d "${DURATION}s" -s "$here/inspect.lua" "http://127.0.0.1:$port/api/inspections" >wrk.out 2>&1
 cat wrk.out | grep -E "Requests/sec|p50|Non-2xx|Socket errors|requests in" || true
 rps=$(awk '/Requests\/sec/ {print $2}' wrk.out)
-p99=$(awk '/^p50/ {print $9}' wrk.out)
+p99=$(awk '/^p50/ {print $8}' wrk.out)
 non2xx=$(awk '/Non-2xx/ {print $5}' wrk.out)
 rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)

@@ -260,6 +260,8 @@ static int
 write_replace(const char *path, const uint8_t *data, size_t len)
 {
 	char tmp[600];
+	if (data == NULL || len == 0)
+		return TDV_EINVAL;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp))
 		return TDV_ELIMIT;
@@ -364,6 +366,10 @@ tdv__api_watchlist_upload(srv_ctx *c)
 	tdv_server *s = c->srv;
 	if (s->cfg.watchlist_path == NULL)
 		return tdv__srv_error(c, 409, "conflict", "no watchlist path");
+	/* an empty body must not fall back to reloading (and then erasing)
+	 * the current file (found by fuzz_http_api) */
+	if (c->body.len == 0)
+		return tdv__srv_error(c, 400, "bad_request", "an empty list");
 	char msg[200] = "";
 	int rc = tdv__srv_watchlist_reload(s, (const char *)c->body.data,
 	    c->body.len, msg, sizeof(msg));

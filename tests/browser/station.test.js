@@ -202,8 +202,11 @@ async function waitDecided(page) {
     await shot(page, 'supervisor-dashboard');
     await page.selectOption('#lang', 'lo');
     await page.waitForFunction(() => document.querySelector('#tabs button[data-view="dashboard"]').textContent === 'ກະດານສະຫຼຸບ');
-    check(true, 'the interface switches to Lao');
-    await page.waitForFunction(() => document.querySelectorAll('svg.chart').length >= 8, null, { timeout: 30000 });
+    // the dashboard redraws in Lao: no English legend left
+    await page.waitForFunction(() => document.querySelectorAll('svg.chart').length >= 8 &&
+      ![...document.querySelectorAll('.legend')].some((l) => /admitted|referred|refused|fraud cases/.test(l.textContent)),
+      null, { timeout: 30000 });
+    check(/ກະດານສະຫຼຸບ/.test(await page.textContent('#tabs')), 'the interface switches to Lao, charts included');
     await shot(page, 'supervisor-dashboard-lao');
     await page.selectOption('#lang', 'en');
     await logout(page);
