@@ -242,13 +242,8 @@ field_ok(const struct tdv__layout *l, lines_t w, enum tdv__field_id fid,
 		int yy = (s[0] - '0') * 10 + (s[1] - '0');
 		int mm = (s[2] - '0') * 10 + (s[3] - '0');
 		int dd = (s[4] - '0') * 10 + (s[5] - '0');
-		int y = 2000 + yy;
-		if (fid == F_DOB) {
-			tdv_date t = {y, mm, dd};
-			if (tdv_date_cmp(&t, today) > 0)
-				y -= 100;
-		}
-		return tdv_date_valid(y, mm, dd);
+		return tdv_date_valid(tdv__mrz_year(yy, mm, dd, fid == F_DOB, today),
+		    mm, dd);
 	}
 	return true;
 }

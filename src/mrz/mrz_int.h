@@ -20,6 +20,13 @@ tdv_mrz_format tdv__mrz_detect(const tdv_mrz *m, const size_t *lens);
 /* Check digit over n characters; -1 on a character outside the set. */
 int tdv__check_digit(const char *s, size_t n);
 
+/*
+ * Four-digit year of a two-digit MRZ year (9303-3 §4.4 leaves the century
+ * to the reader): a birth date is never in the future; an expiry date is
+ * in 20YY unless that lies more than 50 years ahead.
+ */
+int tdv__mrz_year(int yy, int mm, int dd, bool birth, const tdv_date *today);
+
 /* Today, or the system date when NULL. */
 void tdv__mrz_today(const tdv_date *today, tdv_date *out);
 

@@ -207,11 +207,20 @@ verify_digit(tdv_mrz *m, const char *name, const char *field, size_t n,
 	return ok;
 }
 
-/*
- * Two-digit years (9303-3 §4.4 leaves the century to the reader): a birth
- * date is never in the future; an expiry date is in 20YY unless that lies
- * more than 50 years ahead.
- */
+int
+tdv__mrz_year(int yy, int mm, int dd, bool birth, const tdv_date *today)
+{
+	int year = 2000 + yy;
+	if (birth) {
+		tdv_date d = {year, mm, dd};
+		if (tdv_date_cmp(&d, today) > 0)
+			year -= 100;
+	} else if (year > today->year + 50) {
+		year -= 100;
+	}
+	return year;
+}
+
 static void
 decode_date(tdv_mrz *m, const char *raw, bool birth, const tdv_date *today,
     tdv_date *out, const char *name)
@@ -235,14 +244,7 @@ decode_date(tdv_mrz *m, const char *raw, bool birth, const tdv_date *today,
 	if (filler)
 		return; /* unknown or partly unknown (9303-3 §4.4), not an error */
 	int yy = v[0] * 10 + v[1], mm = v[2] * 10 + v[3], dd = v[4] * 10 + v[5];
-	int year = 2000 + yy;
-	if (birth) {
-		tdv_date d = {year, mm, dd};
-		if (tdv_date_cmp(&d, today) > 0)
-			year -= 100;
-	} else if (year > today->year + 50) {
-		year -= 100;
-	}
+	int year = tdv__mrz_year(yy, mm, dd, birth, today);
 	if (!tdv_date_valid(year, mm, dd)) {
 		tdv__mrz_error(m, TDV_EMRZ_DATE, name,
 		    "%s: '%.6s' is not a calendar date", name, raw);
