@@ -73,7 +73,7 @@
     document.querySelectorAll('#tabs button').forEach(function (b) {
       b.classList.toggle('active', b.dataset.view === view);
     });
-    if (view === 'login') { $('tabs').hidden = true; $('logout').hidden = true; $('who').textContent = ''; $('login-officer').focus(); }
+    if (view === 'login') { $('tabs').hidden = true; $('logout').hidden = true; $('training-link').hidden = true; $('who').textContent = ''; $('login-officer').focus(); }
     if (view === 'primary') $('mrz').focus();
     if (view === 'secondary') loadQueue();
     if (view === 'dashboard') loadDashboard();
@@ -85,6 +85,7 @@
     $('who').textContent = s.name + ' (' + t('role.' + s.role, s.role) + ') · ' + s.checkpoint;
     $('logout').hidden = false;
     $('tabs').hidden = false;
+    $('training-link').hidden = s.role !== 'trainer' && s.role !== 'trainee';
     let first = HOME[s.role] || null;
     document.querySelectorAll('#tabs button').forEach(function (b) {
       const ok = VIEWS[b.dataset.view].indexOf(s.role) >= 0;

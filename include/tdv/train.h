@@ -354,7 +354,7 @@ int tdv_train_inspect_doc(const char *set_dir, int index,
 
 typedef struct tdv_train_db tdv_train_db;
 
-#define TDV_TRAIN_SCHEMA_VERSION 1
+#define TDV_TRAIN_SCHEMA_VERSION 2
 #define TDV_TRAIN_ID_MAX 32   /* officer, checkpoint ids as in tdv/store.h */
 #define TDV_TRAIN_NAME_MAX 96
 #define TDV_TRAIN_SETID_LEN 26 /* ULID */
@@ -396,6 +396,12 @@ int tdv_train_db_can_see(tdv_train_db *db, const char *viewer,
 int tdv_train_db_set_add(tdv_train_db *db, const char *set_dir,
     const char *title, tdv_train_level level, int64_t limit_ms,
     const char *by, char set_id_out[TDV_TRAIN_SETID_LEN + 1]);
+
+/* Is (issuing state, document number) one of the registered exercise
+ * documents? Live inspection refuses them (exercise data stays in
+ * training mode). */
+int tdv_train_db_is_exercise_doc(tdv_train_db *db, const char *state,
+    const char *number, bool *yes);
 
 /* A set as a trainee sees it: title, level, limit, and for each
  * document its index and files, never the defects. With
@@ -474,6 +480,50 @@ int tdv_train_db_certificate(tdv_train_db *db, const char *attempt,
     tdv_buf *html);
 
 /* ------------------------------------------------------------------ */
+/* Results for headquarters: through the audit chain's sync            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A station keeps training results in its own training database and also
+ * appends each submitted result (set or drill) to its checkpoint's audit
+ * chain in the main store (tdv/store.h): action TDV_TRAIN_RESULT_ACTION,
+ * actor the trainee, object the attempt id, detail the result JSON below.
+ * The existing audit sync (tdverify sync push) carries these entries to
+ * the central store, so posts train offline and headquarters reports from
+ * the entries it received; no transport of its own.
+ */
+#define TDV_TRAIN_RESULT_ACTION "train.result"
+#define TDV_TRAIN_RESULT_MAX 1024 /* = TDV_AUDIT_DETAIL_MAX */
+
+/*
+ * The result of a submitted attempt as one compact JSON object of at most
+ * TDV_TRAIN_RESULT_MAX bytes:
+ *   {"v":1,"attempt","set","officer","checkpoint","trainer","course",
+ *    "level","day","percent","passed","docs","genuine","false_alarms",
+ *    "mean_ms","detected":{"<defect>":[presented,detected],...}}
+ * TDV_EPERM when the attempt is not submitted, TDV_ENOENT when unknown.
+ */
+int tdv_train_db_result_json(tdv_train_db *db, const char *attempt,
+    tdv_buf *out);
+
+/*
+ * Headquarters' training report from the TDV_TRAIN_RESULT_ACTION entries
+ * of the audit chains of `checkpoints` (n of them) in a store of either
+ * backend: per officer the courses passed, the refresher due date
+ * (refresher_months after the last passed induction or refresher; status
+ * as tdv_train_refresher_due with warn_days), sets and drills done, mean
+ * score and the skill by defect type; per checkpoint the pass rate and the
+ * detection rate by defect type (what the post keeps missing). JSON
+ * {"officers":[..],"checkpoints":[..]} or CSV (one row per officer and
+ * defect type, and per checkpoint and defect type). Entries whose detail
+ * is not a result object are counted in "unreadable" and skipped.
+ */
+struct tdv_store;
+int tdv_train_central_report(struct tdv_store *store,
+    const char *const *checkpoints, int n, const tdv_date *today,
+    int refresher_months, int warn_days, bool csv, tdv_buf *out);
+
+/* ------------------------------------------------------------------ */
 /* HTTP API, independent of the server                                 */
 /* ------------------------------------------------------------------ */
 
@@ -517,6 +567,11 @@ typedef struct tdv_train_api_response {
 	int status;                /* HTTP status */
 	const char *content_type;  /* "application/json", "text/csv", ... */
 	tdv_buf body;              /* initialised by the call; free it */
+	/* Set by a successful submit (else ""): the attempt and its result
+	 * JSON (tdv_train_db_result_json), for the caller to append to the
+	 * station's audit chain as action TDV_TRAIN_RESULT_ACTION. */
+	char result_attempt[TDV_TRAIN_SETID_LEN + 1];
+	char result_json[TDV_TRAIN_RESULT_MAX + 1];
 } tdv_train_api_response;
 
 int tdv_train_api_handle(const tdv_train_api_config *cfg, const char *method,

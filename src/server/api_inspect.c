@@ -203,6 +203,25 @@ finish(srv_ctx *c, tdv_inspection *ins, const char *chip, const char *source)
 	uint8_t *photo = NULL;
 	size_t photo_len = 0;
 	int rc;
+	/* exercise documents of the training mode are not inspected live */
+	const tdv_mrz *tm = tdv_inspection_mrz(ins);
+	if (s->train != NULL && tm != NULL && tm->document_number[0] != '\0') {
+		bool exercise = false;
+		pthread_mutex_lock(&s->train_mu);
+		rc = tdv_train_db_is_exercise_doc(s->train, tm->issuing_state,
+		    tm->document_number, &exercise);
+		pthread_mutex_unlock(&s->train_mu);
+		if (rc != TDV_OK)
+			return rc;
+		if (exercise) {
+			tdv__srv_audit(s, c->sess.officer,
+			    "inspection.training_refused", tm->document_number,
+			    source);
+			return tdv__srv_error(c, 409, "training_document",
+			    "this is an exercise document of the training mode: "
+			    "it is inspected in training, never as live work");
+		}
+	}
 	if (chip != NULL && chip[0] != '\0' && strcmp(chip, "none") != 0) {
 		rc = tdv__srv_read_chip(s, chip, tdv_inspection_mrz(ins), &today,
 		    ins, &photo, &photo_len);

@@ -595,6 +595,18 @@ tdv__api_train(srv_ctx *c)
 		tdv_buf_free(&r.body);
 		return rc;
 	}
+	/* a submitted result goes into this checkpoint's audit chain, written
+	 * now (not queued): the audit sync carries it to headquarters */
+	if (r.result_attempt[0] != '\0') {
+		pthread_mutex_lock(&s->store_mu);
+		int arc = tdv_store_audit_append(s->store, s->checkpoint,
+		    c->sess.officer, TDV_TRAIN_RESULT_ACTION, r.result_attempt,
+		    r.result_json, NULL);
+		pthread_mutex_unlock(&s->store_mu);
+		if (arc != TDV_OK)
+			tdv__srv_log(s, "training result %s not in the audit "
+			    "chain: %s", r.result_attempt, tdv_strerror(arc));
+	}
 	c->status = r.status;
 	tdv_buf_reset(&c->out);
 	rc = tdv_buf_append(&c->out, r.body.data, r.body.len);

@@ -336,7 +336,20 @@ route(const tdv_train_api_config *cfg, const char *method, char seg[][SEGLEN],
 	    strcmp(seg[2], "submit") == 0) {
 		rc = tdv_train_db_submit(cfg->db, seg[1], actor, &cfg->today, &j,
 		    NULL);
-		return rc == TDV_OK ? TDV_OK : reply_rc(r, rc);
+		if (rc != TDV_OK)
+			return reply_rc(r, rc);
+		/* the result for the station's audit chain (headquarters) */
+		tdv_buf res;
+		tdv_buf_init(&res, TDV_TRAIN_RESULT_MAX);
+		if (tdv_train_db_result_json(cfg->db, seg[1], &res) == TDV_OK &&
+		    res.len <= TDV_TRAIN_RESULT_MAX) {
+			memcpy(r->result_json, res.data, res.len);
+			r->result_json[res.len] = '\0';
+			snprintf(r->result_attempt, sizeof(r->result_attempt),
+			    "%s", seg[1]);
+		}
+		tdv_buf_free(&res);
+		return TDV_OK;
 	}
 	if (n == 3 && strcmp(seg[0], "attempts") == 0 && get &&
 	    strcmp(seg[2], "feedback") == 0) {
@@ -405,6 +418,8 @@ tdv_train_api_handle(const tdv_train_api_config *cfg, const char *method,
 	tdv_buf_init(&resp->body, TDV__TRAIN_FILE_MAX);
 	resp->status = 200;
 	resp->content_type = "application/json";
+	resp->result_attempt[0] = '\0';
+	resp->result_json[0] = '\0';
 	if (cfg == NULL || cfg->db == NULL || method == NULL || path == NULL ||
 	    actor == NULL || cfg->sets_dir == NULL || cfg->pki_dir == NULL)
 		return TDV_EINVAL;

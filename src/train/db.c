@@ -16,6 +16,7 @@
 
 #include "train_int.h"
 #include "tdv/error.h"
+#include "tdv/mrz.h"
 #include "tdv/store.h"
 #include "tdv/train.h"
 
@@ -52,6 +53,12 @@ static const char *const schema_v1 =
     " INTEGER NOT NULL, level INTEGER NOT NULL, skills BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS attempt_trainee ON attempt(trainee);";
 
+/* v2: the exercise documents' numbers, so that live inspection can refuse
+ * them (tdv_train_db_is_exercise_doc) */
+static const char *const schema_v2 =
+    "CREATE TABLE IF NOT EXISTS exnum(state TEXT NOT NULL, number TEXT NOT"
+    " NULL, set_id TEXT NOT NULL, PRIMARY KEY(state, number, set_id));";
+
 static int
 fail(tdv_train_db *t, int code)
 {
@@ -85,6 +92,8 @@ text(sqlite3_stmt *st, int col, char *out, size_t outsz)
 	const unsigned char *s = sqlite3_column_text(st, col);
 	snprintf(out, outsz, "%s", s ? (const char *)s : "");
 }
+
+static int backfill_nums(tdv_train_db *db);
 
 const char *
 tdv_train_db_errmsg(const tdv_train_db *db)
@@ -126,6 +135,13 @@ tdv_train_db_open(const char *path, tdv_train_db **out)
 	if (version == 0 &&
 	    (rc = exec(t, "INSERT INTO meta VALUES('schema_version','1')")) !=
 		TDV_OK)
+		goto rollback;
+	if ((rc = exec(t, schema_v2)) != TDV_OK)
+		goto rollback;
+	if (version < 2 &&
+	    ((rc = backfill_nums(t)) != TDV_OK ||
+		(rc = exec(t, "UPDATE meta SET value='2' WHERE "
+			      "key='schema_version'")) != TDV_OK))
 		goto rollback;
 	if ((rc = exec(t, "COMMIT")) != TDV_OK)
 		goto bad;
@@ -371,6 +387,88 @@ insert_doc(tdv_train_db *db, const char *set, int idx, tdv_train_defects d,
 	return rc;
 }
 
+/* Register the issuing state and number of exercise document idx (0-based)
+ * of set_dir, read from its printed MRZ. */
+static int
+insert_num(tdv_train_db *db, const char *set_id, const char *set_dir, int idx)
+{
+	char path[TDV__TRAIN_PATH_MAX];
+	tdv_buf b;
+	int rc = tdv__train_path(path, sizeof(path), "%s/doc-%02d/mrz.txt",
+	    set_dir, idx + 1);
+	if (rc != TDV_OK)
+		return rc;
+	/* a set without a printed MRZ (a key-only set) has nothing to refuse */
+	if ((rc = tdv__train_read(path, 512, &b)) != TDV_OK)
+		return rc == TDV_ENOENT ? TDV_OK : rc;
+	tdv_mrz *m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		tdv_buf_free(&b);
+		return TDV_ENOMEM;
+	}
+	tdv_date any = {2000, 1, 1};
+	/* the number is wanted, valid or not (some exercises are not) */
+	(void)tdv_mrz_parse_text(tdv_buf_cstr(&b), b.len, &any, m);
+	tdv_buf_free(&b);
+	sqlite3_stmt *st = NULL;
+	if (m->document_number[0] != '\0' &&
+	    (rc = prep(db, "INSERT OR IGNORE INTO exnum VALUES(?,?,?)", &st)) ==
+		TDV_OK) {
+		sqlite3_bind_text(st, 1, m->issuing_state, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, m->document_number, -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, set_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = fail(db, TDV_ESTORE);
+		sqlite3_finalize(st);
+	}
+	free(m);
+	return rc;
+}
+
+int
+tdv_train_db_is_exercise_doc(tdv_train_db *db, const char *state,
+    const char *number, bool *yes)
+{
+	if (db == NULL || state == NULL || number == NULL || yes == NULL)
+		return TDV_EINVAL;
+	*yes = false;
+	sqlite3_stmt *st;
+	int rc = prep(db, "SELECT 1 FROM exnum WHERE state=? AND number=? "
+			  "LIMIT 1", &st);
+	if (rc != TDV_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*yes = true;
+	else if (r != SQLITE_DONE)
+		rc = fail(db, TDV_ESTORE);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Migration to v2: the numbers of the sets registered before it. */
+static int
+backfill_nums(tdv_train_db *db)
+{
+	sqlite3_stmt *st;
+	int rc = prep(db, "SELECT exset.id,exdoc.src_dir,exdoc.src_idx FROM "
+			  "exdoc JOIN exset ON exset.id=exdoc.set_id WHERE "
+			  "exset.kind='set'", &st);
+	if (rc != TDV_OK)
+		return rc;
+	while (rc == TDV_OK && sqlite3_step(st) == SQLITE_ROW) {
+		char id[TDV_TRAIN_SETID_LEN + 1], dir[TDV__TRAIN_PATH_MAX];
+		text(st, 0, id, sizeof(id));
+		text(st, 1, dir, sizeof(dir));
+		rc = insert_num(db, id, dir, sqlite3_column_int(st, 2));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 tdv_train_db_set_add(tdv_train_db *db, const char *set_dir, const char *title,
     tdv_train_level level, int64_t limit_ms, const char *by,
@@ -393,6 +491,8 @@ tdv_train_db_set_add(tdv_train_db *db, const char *set_dir, const char *title,
 	rc = insert_set(db, set_id_out, title, level, limit_ms, "set", by, n);
 	for (int i = 0; rc == TDV_OK && i < n; i++)
 		rc = insert_doc(db, set_id_out, i, key[i], set_dir, i);
+	for (int i = 0; rc == TDV_OK && i < n; i++)
+		rc = insert_num(db, set_id_out, set_dir, i);
 	if (rc != TDV_OK) {
 		exec(db, "ROLLBACK");
 		return rc;
@@ -853,6 +953,84 @@ tdv_train_db_feedback(tdv_train_db *db, const char *attempt,
 		return rc;
 	tdv_train_feedback_json(key, resp, n, &sc, j);
 	return tdv_json_error(j);
+}
+
+int
+tdv_train_db_result_json(tdv_train_db *db, const char *attempt,
+    tdv_buf *out)
+{
+	if (db == NULL || attempt == NULL || out == NULL)
+		return TDV_EINVAL;
+	attempt_row a;
+	set_row sr;
+	tdv_train_person p;
+	int rc = get_attempt(db, attempt, &a);
+	if (rc != TDV_OK)
+		return rc;
+	if (!a.submitted)
+		return TDV_EPERM;
+	tdv_train_defects key[TDV_TRAIN_MAX_DOCS];
+	tdv_train_response resp[TDV_TRAIN_MAX_DOCS];
+	tdv_train_score sc;
+	int n;
+	if ((rc = score_attempt(db, &a, key, resp, &n, &sc, attempt)) != TDV_OK ||
+	    (rc = get_set(db, a.set_id, &sr)) != TDV_OK ||
+	    (rc = tdv_train_db_person_get(db, a.trainee, &p)) != TDV_OK)
+		return rc;
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_TRAIN_RESULT_MAX);
+	tdv_json j;
+	tdv_json_init(&j, &b);
+	tdv_json_object_begin(&j);
+	tdv_json_key(&j, "v");
+	tdv_json_int(&j, 1);
+	tdv_json_key(&j, "attempt");
+	tdv_json_string(&j, attempt);
+	tdv_json_key(&j, "set");
+	tdv_json_string(&j, a.set_id);
+	tdv_json_key(&j, "officer");
+	tdv_json_string(&j, a.trainee);
+	tdv_json_key(&j, "checkpoint");
+	tdv_json_string(&j, p.checkpoint);
+	tdv_json_key(&j, "trainer");
+	tdv_json_string(&j, a.trainer);
+	tdv_json_key(&j, "course");
+	tdv_json_string(&j, tdv_train_course_name(a.course) ?
+		tdv_train_course_name(a.course) : "?");
+	tdv_json_key(&j, "level");
+	tdv_json_string(&j, tdv_train_level_name(sr.level));
+	tdv_json_key(&j, "day");
+	tdv_json_string(&j, a.day);
+	tdv_json_key(&j, "percent");
+	tdv_json_double(&j, sc.percent);
+	tdv_json_key(&j, "passed");
+	tdv_json_bool(&j, sc.passed);
+	tdv_json_key(&j, "docs");
+	tdv_json_int(&j, sc.ndocs);
+	tdv_json_key(&j, "genuine");
+	tdv_json_int(&j, sc.genuine);
+	tdv_json_key(&j, "false_alarms");
+	tdv_json_int(&j, sc.false_alarms);
+	tdv_json_key(&j, "mean_ms");
+	tdv_json_int(&j, (int64_t)(sc.mean_ms + 0.5));
+	tdv_json_key(&j, "detected");
+	tdv_json_object_begin(&j);
+	for (int d = 0; d < TDV_TRAIN_NDEFECTS; d++) {
+		if (sc.presented[d] == 0)
+			continue;
+		tdv_json_key(&j, tdv_train_defect_name((tdv_train_defect)d));
+		tdv_json_array_begin(&j);
+		tdv_json_int(&j, sc.presented[d]);
+		tdv_json_int(&j, sc.detected[d]);
+		tdv_json_array_end(&j);
+	}
+	tdv_json_object_end(&j);
+	tdv_json_object_end(&j);
+	rc = tdv_json_error(&j);
+	if (rc == TDV_OK)
+		rc = tdv_buf_append(out, b.data, b.len);
+	tdv_buf_free(&b);
+	return rc;
 }
 
 /* Bank documents with exactly `defects` (0: genuine), in a stable order;

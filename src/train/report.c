@@ -402,13 +402,25 @@ tdv_train_db_certificate(tdv_train_db *db, const char *attempt, tdv_buf *html)
 		const char *course = tdv_train_course_name(
 		    (tdv_train_course)sqlite3_column_int(st, 3));
 		double pct = sqlite3_column_double(st, 5);
+		/* the refresher is due a configured period after this course */
+		long months = 12;
+		tdv_date done, due;
+		char dueiso[11] = "";
+		if (tdv_train_db_config_get(db, "refresher_months", &months) ==
+			TDV_OK &&
+		    tdv_date_parse_iso(day, &done) == TDV_OK &&
+		    tdv_train_add_months(&done, (int)months, &due) == TDV_OK)
+			tdv_date_format_iso(&due, dueiso);
 		rc = tdv_buf_puts(html,
 		    "<!doctype html>\n<html lang=\"en\"><head><meta "
 		    "charset=\"utf-8\"><title>Training certificate</title>\n"
 		    "<style>body{font-family:serif;max-width:40em;margin:3em "
 		    "auto;text-align:center}h1{font-size:2em}.small{color:#555}"
 		    "@media print{@page{size:A4 landscape;margin:2cm}"
-		    ".noprint{display:none}}</style></head><body>\n"
+		    ".noprint{display:none}}</style>\n"
+		    /* the station's CSP refuses inline styles: the same rules */
+		    "<link rel=\"stylesheet\" href=\"/training/certificate.css\">"
+		    "</head><body>\n"
 		    "<p class=\"small\">tdverify training record</p>\n"
 		    "<h1>Certificate of document-examination training</h1>\n"
 		    "<p>This certifies that</p><h2 id=\"name\">");
@@ -432,10 +444,14 @@ tdv_train_db_certificate(tdv_train_db *db, const char *attempt, tdv_buf *html)
 			rc = tdv_buf_puts(html, ")</p><p>trainer: <b>");
 		if (rc == TDV_OK)
 			rc = html_text(html, tr);
+		if (rc == TDV_OK && dueiso[0] != '\0')
+			rc = tdv_buf_printf(html, "</b></p><p>refresher training "
+			    "due by <b id=\"due\">%s", dueiso);
 		if (rc == TDV_OK)
 			rc = tdv_buf_printf(html, "</b></p><p class=\"small\">"
-			    "record %s</p>\n<button class=\"noprint\" "
-			    "onclick=\"print()\">Print</button>\n</body></html>\n",
+			    "record %s</p>\n<p class=\"small noprint\">Print "
+			    "this page from the browser (Ctrl+P).</p>\n"
+			    "</body></html>\n",
 			    attempt);
 	}
 	sqlite3_finalize(st);

@@ -11,11 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "tdv/error.h"
+#include "tdv/store.h"
 #include "tdv/train.h"
 #include "tdv_test.h"
 
 static char dir[256], dbpath[300], setdir[300];
+/* anna's failed and passed inductions (first test), for the second */
+static char att_fail[TDV_TRAIN_SETID_LEN + 1], att_pass[TDV_TRAIN_SETID_LEN + 1];
 
 static void
 person(tdv_train_db *db, const char *id, tdv_train_role role,
@@ -130,6 +135,7 @@ test_train_db_cascade_and_secrecy(void)
 	tdv_buf_reset(&b);
 	tdv_json_init(&j, &b);
 	CHECK_INT(tdv_train_db_submit(db, att, "anna", &day, &j, &sc), TDV_OK);
+	memcpy(att_fail, att, sizeof(att_fail));
 	/* 1 + 1 + 0 + 0 + 0 (over the 60 s limit) = 2 of 5 */
 	CHECK(sc.percent > 39.99 && sc.percent < 40.01);
 	CHECK(!sc.passed);
@@ -160,6 +166,7 @@ test_train_db_cascade_and_secrecy(void)
 	for (int i = 0; i < 5; i++)
 		CHECK_INT(tdv_train_db_answer(db, att, "anna", i, &r[i]), TDV_OK);
 	CHECK_INT(tdv_train_db_submit(db, att, "anna", &day, NULL, &sc), TDV_OK);
+	memcpy(att_pass, att, sizeof(att_pass));
 	CHECK(sc.passed);
 	tdv_buf_reset(&b);
 	CHECK_INT(tdv_train_db_certificate(db, att, &b), TDV_OK);
@@ -219,6 +226,134 @@ test_train_db_cascade_and_secrecy(void)
 	CHECK(db == NULL);
 }
 
+/* Results for headquarters: the result JSON of a submitted attempt, the
+ * registry of exercise documents (live inspection refuses them) with its
+ * migration, and the central report from audit entries in a store. */
+static void
+test_train_db_results_for_hq(void)
+{
+	tdv_train_db *db = NULL;
+	CHECK_INT(tdv_train_db_open(dbpath, &db), TDV_OK);
+	tdv_buf b, r1, r2;
+	tdv_buf_init(&b, 1 << 20);
+	tdv_buf_init(&r1, TDV_TRAIN_RESULT_MAX);
+	tdv_buf_init(&r2, TDV_TRAIN_RESULT_MAX);
+	CHECK_INT(tdv_train_db_result_json(db, att_fail, &r1), TDV_OK);
+	CHECK_INT(tdv_train_db_result_json(db, att_pass, &r2), TDV_OK);
+	CHECK(r2.len > 0 && r2.len <= TDV_TRAIN_RESULT_MAX);
+	const char *t = tdv_buf_cstr(&r2);
+	CHECK(strstr(t, "\"officer\":\"anna\"") != NULL);
+	CHECK(strstr(t, "\"checkpoint\":\"CP1\"") != NULL);
+	CHECK(strstr(t, "\"course\":\"induction\"") != NULL);
+	CHECK(strstr(t, "\"passed\":true") != NULL);
+	CHECK(strstr(t, "\"day\":\"2026-03-10\"") != NULL);
+	CHECK(strstr(tdv_buf_cstr(&r1), "\"watchlist\":[1,0]") != NULL);
+	CHECK(strstr(t, "\"watchlist\":[1,1]") != NULL);
+	CHECK_INT(tdv_train_db_result_json(db, "01ZZZZZZZZZZZZZZZZZZZZZZZZ", &b),
+	    TDV_ENOENT);
+	/* an open attempt has no result yet */
+	char dset[TDV_TRAIN_SETID_LEN + 1], datt[TDV_TRAIN_SETID_LEN + 1];
+	tdv_date d3 = {2026, 3, 12};
+	CHECK_INT(tdv_train_db_drill(db, "anna", &d3, 5, dset, datt), TDV_OK);
+	CHECK_INT(tdv_train_db_result_json(db, datt, &b), TDV_EPERM);
+
+	/* exercise documents: registered with their set from the printed MRZ */
+	char set2[320], p[400], sid[TDV_TRAIN_SETID_LEN + 1];
+	snprintf(set2, sizeof(set2), "%s/set2", dir);
+	mkdir(set2, 0700);
+	snprintf(p, sizeof(p), "%s/doc-01", set2);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/answers.json", set2);
+	FILE *f = fopen(p, "w");
+	CHECK(f != NULL);
+	fputs("{\"key\":[\"genuine\"]}\n", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/doc-01/mrz.txt", set2);
+	f = fopen(p, "w");
+	CHECK(f != NULL);
+	fputs("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
+	      "L898902C36UTO7408122F1204159ZE184226B<<<<<10\n", f);
+	fclose(f);
+	bool yes = true;
+	CHECK_INT(tdv_train_db_is_exercise_doc(db, "UTO", "L898902C3", &yes),
+	    TDV_OK);
+	CHECK(!yes);
+	CHECK_INT(tdv_train_db_set_add(db, set2, "One document",
+		      TDV_TRAIN_FIRST_LINE, 0, "trainer1", sid), TDV_OK);
+	CHECK_INT(tdv_train_db_is_exercise_doc(db, "UTO", "L898902C3", &yes),
+	    TDV_OK);
+	CHECK(yes);
+	CHECK_INT(tdv_train_db_is_exercise_doc(db, "UTO", "L898902C4", &yes),
+	    TDV_OK);
+	CHECK(!yes);
+	CHECK_INT(tdv_train_db_is_exercise_doc(db, "D<<", "L898902C3", &yes),
+	    TDV_OK);
+	CHECK(!yes);
+	tdv_train_db_free(&db);
+	/* a version-1 database (no registry) gets it on opening */
+	sqlite3 *h = NULL;
+	CHECK(sqlite3_open(dbpath, &h) == SQLITE_OK);
+	CHECK(sqlite3_exec(h, "DROP TABLE exnum; UPDATE meta SET value='1' "
+			      "WHERE key='schema_version'", NULL, NULL, NULL) ==
+	    SQLITE_OK);
+	sqlite3_close(h);
+	CHECK_INT(tdv_train_db_open(dbpath, &db), TDV_OK);
+	CHECK_INT(tdv_train_db_is_exercise_doc(db, "UTO", "L898902C3", &yes),
+	    TDV_OK);
+	CHECK(yes);
+	tdv_train_db_free(&db);
+
+	/* headquarters: the results as audit entries of CP1's chain */
+	char uri[400];
+	snprintf(uri, sizeof(uri), "sqlite:%s/store.db", dir);
+	tdv_store *st = NULL;
+	CHECK_INT(tdv_store_open(uri, &st, NULL, 0), TDV_OK);
+	tdv_checkpoint cp = {"CP1", "One", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(st, &cp), TDV_OK);
+	CHECK_INT(tdv_store_audit_append(st, "CP1", "officer9", "inspection.run",
+		      "UTO:X", "", NULL), TDV_OK);
+	CHECK_INT(tdv_store_audit_append(st, "CP1", "anna",
+		      TDV_TRAIN_RESULT_ACTION, att_fail, tdv_buf_cstr(&r1), NULL),
+	    TDV_OK);
+	CHECK_INT(tdv_store_audit_append(st, "CP1", "anna",
+		      TDV_TRAIN_RESULT_ACTION, att_pass, tdv_buf_cstr(&r2), NULL),
+	    TDV_OK);
+	CHECK_INT(tdv_store_audit_append(st, "CP1", "anna",
+		      TDV_TRAIN_RESULT_ACTION, "x", "not json", NULL), TDV_OK);
+	const char *cps[] = {"CP1", "CP2"};
+	tdv_date today = {2026, 9, 20};
+	tdv_buf_reset(&b);
+	CHECK_INT(tdv_train_central_report(st, cps, 2, &today, 6, 30, false, &b),
+	    TDV_OK);
+	t = tdv_buf_cstr(&b);
+	CHECK(strstr(t, "\"entries\":3,\"unreadable\":1") != NULL);
+	CHECK(strstr(t, "\"officer\":\"anna\",\"checkpoint\":\"CP1\","
+			"\"trainer\":\"trainer1\",\"sets\":2,\"drills\":0,"
+			"\"passed\":1") != NULL);
+	CHECK(strstr(t, "\"last_course\":\"induction\",\"last_passed\":"
+			"\"2026-03-10\",\"refresher_due\":\"2026-09-10\","
+			"\"status\":\"overdue\"") != NULL);
+	CHECK(strstr(t, "{\"defect\":\"watchlist\",\"presented\":2,"
+			"\"detected\":1,\"rate\":50") != NULL);
+	CHECK(strstr(t, "\"checkpoint\":\"CP2\",\"officers\":0") != NULL);
+	CHECK(strstr(t, "officer9") == NULL);
+	tdv_buf_reset(&b);
+	CHECK_INT(tdv_train_central_report(st, cps, 1, &today, 12, 30, true, &b),
+	    TDV_OK);
+	t = tdv_buf_cstr(&b);
+	CHECK(strstr(t, "officer,CP1,anna,watchlist,2,1,50.0,\n") != NULL);
+	CHECK(strstr(t, "due=2027-03-10 status=ok") != NULL);
+	CHECK_INT(tdv_train_central_report(st, cps, 0, &today, 12, 30, true, &b),
+	    TDV_EINVAL);
+	const char *bad[] = {"CP 1"};
+	CHECK_INT(tdv_train_central_report(st, bad, 1, &today, 12, 30, true, &b),
+	    TDV_EINVAL);
+	tdv_store_free(&st);
+	tdv_buf_free(&b);
+	tdv_buf_free(&r1);
+	tdv_buf_free(&r2);
+}
+
 int
 main(void)
 {
@@ -236,6 +371,7 @@ main(void)
 	fputs(key_json, f);
 	fclose(f);
 	RUN(test_train_db_cascade_and_secrecy);
+	RUN(test_train_db_results_for_hq);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "tdv/error.h"
+#include "tdv/store.h"
 #include "tdv/train.h"
 
 #define TRAIN_DEFAULT_DB "var/tdverify-train.db"
@@ -39,7 +40,11 @@ train_usage(FILE *f)
 	    "  rates [--checkpoint CP] [--csv]        detection and pass rates by month\n"
 	    "  record OFFICER --as ID                 an officer's training record\n"
 	    "  certificate ATTEMPT > cert.html        printable certificate\n"
-	    "  config refresher_months|pass_mark|warn_days VALUE\n\n"
+	    "  config refresher_months|pass_mark|warn_days VALUE\n"
+	    "Headquarters (results that stations put in their audit chains, synced):\n"
+	    "  report --db STORE-URI --checkpoint CP[,CP..] [--refresher-months N]\n"
+	    "        [--warn-days N] [--csv]     per officer and per post, from the\n"
+	    "        train.result audit entries (STORE-URI sqlite:PATH|postgres:CONNINFO)\n\n"
 	    "common: --today YYYY-MM-DD, --db PATH, --json\n"
 	    "exit status: 0 success (inspect: every document PASS), 1 some document\n"
 	    "REFER/FAIL or a score below the pass mark, 2 usage, input or permission error\n");
@@ -440,6 +445,71 @@ out:
 	return status;
 }
 
+/* Headquarters' report from the synced audit entries of the posts. */
+static int
+train_report(const struct opts *o)
+{
+	const char *uri = opt(o, "db"), *cps = opt(o, "checkpoint");
+	if (uri == NULL || cps == NULL)
+		return cli_error("train report: --db STORE-URI and --checkpoint "
+				 "CP[,CP..] are required");
+	if (strncmp(uri, "sqlite:", 7) != 0 && strncmp(uri, "postgres:", 9) != 0)
+		return cli_error("train report: --db takes a store URI "
+				 "(sqlite:PATH or postgres:CONNINFO)");
+	long months = 12, warn = 30;
+	if (opt(o, "refresher-months") &&
+	    num(opt(o, "refresher-months"), 1, 120, &months,
+		"--refresher-months") != CLI_OK)
+		return CLI_USAGE;
+	if (opt(o, "warn-days") &&
+	    num(opt(o, "warn-days"), 0, 365, &warn, "--warn-days") != CLI_OK)
+		return CLI_USAGE;
+	char list[1024];
+	if (strlen(cps) >= sizeof(list))
+		return cli_error("train report: --checkpoint list too long");
+	snprintf(list, sizeof(list), "%s", cps);
+	const char *cp[64];
+	int n = 0;
+	for (char *p = list; *p != '\0';) {
+		char *comma = strchr(p, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		if (*p != '\0') {
+			if (n == 64)
+				return cli_error("train report: at most 64 "
+						 "checkpoints");
+			cp[n++] = p;
+		}
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	if (n == 0)
+		return cli_error("train report: no checkpoint named");
+	char err[256] = "";
+	tdv_store *st = NULL;
+	int rc = tdv_store_open(uri, &st, err, sizeof(err));
+	if (rc != TDV_OK)
+		return cli_error("train report: %s: %s%s%s", uri[0] == 'p' ?
+			"postgres" : uri, tdv_strerror(rc), err[0] ? ": " : "",
+		    err);
+	tdv_buf b;
+	tdv_buf_init(&b, 64u << 20);
+	rc = tdv_train_central_report(st, cp, n, &o->today, (int)months,
+	    (int)warn, o->csv, &b);
+	tdv_store_free(&st);
+	if (rc != TDV_OK) {
+		tdv_buf_free(&b);
+		return cli_error("train report: %s", tdv_strerror(rc));
+	}
+	if (o->csv) {
+		fwrite(b.data, 1, b.len, stdout);
+		tdv_buf_free(&b);
+		return CLI_OK;
+	}
+	return print_json_buf(&b);
+}
+
 int
 cmd_train(int argc, char **argv)
 {
@@ -461,5 +531,7 @@ cmd_train(int argc, char **argv)
 		return train_build(&o);
 	if (strcmp(argv[1], "inspect") == 0)
 		return train_inspect(&o);
+	if (strcmp(argv[1], "report") == 0)
+		return train_report(&o);
 	return train_db_action(argv[1], &o);
 }

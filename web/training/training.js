@@ -69,6 +69,42 @@
       });
     } catch (e) { flash(e.message); }
   }
+  async function loadRecord(ev) {
+    if (ev) ev.preventDefault();
+    try {
+      const r = await api('GET', '/api/train/records/' + encodeURIComponent($('rec-officer').value.trim()));
+      $('rec-name').textContent = r.name + ' (' + r.officer + ', ' + r.checkpoint + ')';
+      $('rec-due').textContent = r.refresher_due;
+      $('rec-status').textContent = r.status;
+      $('rec-trainer').textContent = r.trainer || '-';
+      $('rec-drills').textContent = String(r.practice ? r.practice.drills : 0);
+      $('rec-summary').hidden = false;
+      const tb = $('rec-table').querySelector('tbody');
+      clear(tb);
+      r.attempts.forEach(function (a) {
+        const tr = document.createElement('tr');
+        [a.day, a.course, a.trainer, a.percent === null ? '' : a.percent.toFixed(1),
+          a.submitted ? (a.passed ? 'passed' : 'not passed') : 'open'].forEach(function (v) {
+          const td = document.createElement('td');
+          td.textContent = v;
+          tr.appendChild(td);
+        });
+        const td = document.createElement('td');
+        if (a.certificate) {
+          const l = document.createElement('a');
+          l.href = '/api/train/certificates/' + encodeURIComponent(a.attempt);
+          l.textContent = 'certificate';
+          l.target = '_blank';
+          l.rel = 'noopener';
+          td.appendChild(l);
+        }
+        tr.appendChild(td);
+        tb.appendChild(tr);
+      });
+      $('rec-table').hidden = false;
+      flash('');
+    } catch (e) { flash('No record: ' + e.message); }
+  }
   async function loadRates() {
     try {
       const rows = await api('GET', '/api/train/reports/rates');
@@ -142,6 +178,14 @@
     $('result').hidden = false;
     $('score').textContent = fb.score.percent.toFixed(1) + ' %';
     $('passed').textContent = fb.score.passed ? 'passed' : 'not passed';
+    const sc = fb.score;
+    $('fb-summary').textContent = 'False alarms: ' + sc.false_alarms + ' of ' + sc.genuine +
+      ' genuine documents; defective documents stopped: ' + sc.stopped + ' of ' + sc.defective +
+      '; time per document: ' + (sc.mean_ms / 1000).toFixed(1) + ' s on average, ' +
+      (sc.max_ms / 1000).toFixed(1) + ' s at most' + (sc.overtime ? '; over the time limit: ' + sc.overtime : '');
+    const rb = $('fb-rates').querySelector('tbody');
+    clear(rb);
+    sc.by_defect.forEach(function (d) { row(rb, [d.label, d.presented, d.detected, d.rate.toFixed(0)]); });
     const tb = $('feedback').querySelector('tbody');
     clear(tb);
     fb.documents.forEach(function (d) {
@@ -164,6 +208,7 @@
     $('set-form').addEventListener('submit', buildSet);
     $('due-load').addEventListener('click', loadDue);
     $('rates-load').addEventListener('click', loadRates);
+    $('rec-form').addEventListener('submit', loadRecord);
     $('start-form').addEventListener('submit', start);
     $('drill').addEventListener('click', drill);
     $('doc-inspect').addEventListener('click', inspect);
