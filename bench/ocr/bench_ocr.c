@@ -17,6 +17,13 @@
  * check-digit correction. Its time is decode + location + rectification
  * + recognition.
  *
+ * Two speed ratios are printed: end to end (both sides include the same
+ * PNG/JPEG decoding, which neither reader does itself: libpng/zlib and
+ * libjpeg-turbo) and from the decoded image (what the library call
+ * tdv_ocr_read does for a camera frame, against location + rectification
+ * + Tesseract recognition). The Tesseract side is given our location and
+ * our upright decision, so its time includes our whole read.
+ *
  * Times are CPU time of this process (one thread: Tesseract runs with
  * OMP_THREAD_LIMIT=1), so other load on the machine does not inflate them.
  *
@@ -254,13 +261,14 @@ main(int argc, char **argv)
 	static tdv_ocr_result r;
 	int rc = 0;
 	double our_med[2] = {0, 0}, tess_med[2] = {0, 0}, our_exact[2] = {0, 0}, tess_exact[2] = {0, 0};
-	double read_only_med[2] = {0, 0};
+	double read_only_med[2] = {0, 0}, tess_ro_med[2] = {0, 0};
 	for (int set = 0; set < 2; set++) {
 		int n = set == 0 ? nclean : ndist;
 		const char *name = set == 0 ? "clean" : "distorted";
 		struct score ours = {0, 0, 0, 0, 0, calloc((size_t)n + 1, sizeof(double))};
 		struct score tes = {0, 0, 0, 0, 0, calloc((size_t)n + 1, sizeof(double))};
 		double *readonly = calloc((size_t)n + 1, sizeof(double));
+		double *tess_ro = calloc((size_t)n + 1, sizeof(double));
 		long pixels = 0;
 		for (int i = 0; i < n; i++) {
 			tdv_specimen_opts o;
@@ -343,6 +351,7 @@ main(int argc, char **argv)
 					}
 				}
 				double t4 = now_ms();
+				tess_ro[tes.docs] = (t2 - t1) + (t4 - t3);
 				tes.ms[tes.docs++] = (t2 - t0) + (t4 - t3);
 				score_lines(&tes, &sp.mrz, got, tnl);
 			}
@@ -363,25 +372,34 @@ main(int argc, char **argv)
 		our_exact[set] = 100.0 * ours.right / (ours.docs ? ours.docs : 1);
 		if (use_tess) {
 			report("tesseract", name, &tes);
+			printf("%-9s %-9s from decoded image: median %.2f ms  p95 %.2f ms\n", "tesseract",
+			    name, pct(tess_ro, tes.docs, 0.5), pct(tess_ro, tes.docs, 0.95));
 			tess_med[set] = pct(tes.ms, tes.docs, 0.5);
+			tess_ro_med[set] = pct(tess_ro, tes.docs, 0.5);
 			tess_exact[set] = 100.0 * tes.right / (tes.docs ? tes.docs : 1);
-			printf("ratio     %-9s exact %+.2f points, median time tesseract/tdverify %.1fx\n",
+			printf("ratio     %-9s exact %+.2f points; median time tesseract/tdverify: "
+			       "%.1fx from the decoded image, %.1fx end to end (with decoding)\n",
 			    name, our_exact[set] - tess_exact[set],
+			    read_only_med[set] > 0 ? tess_ro_med[set] / read_only_med[set] : 0,
 			    our_med[set] > 0 ? tess_med[set] / our_med[set] : 0);
 		}
 		free(ours.ms);
 		free(tes.ms);
 		free(readonly);
+		free(tess_ro);
 	}
 	printf("targets: clean exact >= 99.5%% (%s), distorted >= 97%% (%s), median <= 30 ms (%s)",
 	    our_exact[0] >= 99.5 ? "met" : "NOT met", our_exact[1] >= 97 ? "met" : "NOT met",
 	    our_med[0] <= 30 ? "met" : "NOT met");
 	if (use_tess)
-		printf(", beats Tesseract on both (%s), >= 10x faster (%s)",
+		printf(", beats Tesseract on both (%s), >= 10x faster from the decoded image (%s), "
+		       ">= 10x faster end to end with decoding (%s)",
 		    our_exact[0] > tess_exact[0] && our_exact[1] > tess_exact[1] ? "met" : "NOT met",
+		    tess_ro_med[0] >= 10 * read_only_med[0] && tess_ro_med[1] >= 10 * read_only_med[1]
+			? "met"
+			: "NOT met",
 		    tess_med[0] >= 10 * our_med[0] && tess_med[1] >= 10 * our_med[1] ? "met" : "NOT met");
 	printf("\n");
-	(void)read_only_med;
 	if (use_tess) {
 		t.end(t.api);
 		t.del(t.api);

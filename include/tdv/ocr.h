@@ -35,6 +35,12 @@ typedef struct tdv_ocr_search {
 	int text_lines;      /* rows of >= 12 evenly spaced marks */
 	int longest_line;    /* marks in the longest such row */
 	double angle_deg;    /* dominant text direction, degrees (0..180) */
+	/* The best group of parallel, left-aligned rows of similar length
+	 * (what an MRZ looks like), also when no MRZ layout fits it: e.g. a
+	 * TD1 with one of its three lines unreadable shows 2 rows of about 30.
+	 * 0 when there is none. */
+	int band_lines;      /* rows in the group (2 or 3) */
+	int band_chars;      /* about how many characters per row */
 } tdv_ocr_search;
 
 typedef struct tdv_ocr_result {

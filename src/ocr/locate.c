@@ -372,6 +372,21 @@ tdv__ocr_locate(tdv__ocr_work *w, tdv__ocr_band *band, tdv_ocr_search *search)
 		goto out;
 	}
 	band->nlines = best.nl;
+	/* what was seen, for the report when no layout fits: rows and their
+	 * length in pitches (the smallest mean spacing is the pitch; a gap
+	 * left by a lost mark only widens a row's mean) */
+	{
+		double pitch = 1e30, ext = 0;
+		for (int i = 0; i < best.nl; i++) {
+			struct line l;
+			describe(w, &bestc[i], best_dir, &l);
+			if (l.n > 1)
+				pitch = fmin(pitch, (l.u1 - l.u0) / (l.n - 1));
+			ext = fmax(ext, l.u1 - l.u0);
+		}
+		search->band_lines = best.nl;
+		search->band_chars = pitch < 1e29 && pitch > 0 ? (int)lround(ext / pitch) + 1 : 0;
+	}
 	band->dir[0] = best_dir[0];
 	band->dir[1] = best_dir[1];
 	for (int i = 0; i < best.nl; i++)

@@ -16,32 +16,46 @@
 struct reading {
 	tdv__ocr_grid grid;
 	char text[TDV_MRZ_MAX_LINES][TDV_MRZ_LINE_MAX + 1];
+	float best[TDV_MRZ_MAX_LINES][TDV_MRZ_LINE_MAX]; /* winning probability */
+	int done;          /* cells [0, done) of every line classified */
 	double conf[TDV_MRZ_MAX_LINES];
-	double score;
+	double score;      /* mean log probability of the classified cells */
 };
 
-/* Classify the first `limit` cells of each line (all when limit is 0). */
+/* Classify the cells [r->done, limit) of each line (all when limit is 0),
+ * a line's cells in batches. */
 static void
 read_grid(const tdv__ocr_work *w, struct reading *r, int limit)
 {
 	const tdv__ocr_grid *g = &r->grid;
-	float feat[TDV_OCR_NFEAT], prob[TDV_OCR_NCLASS];
-	double total = 0;
+	float feat[TDV_OCR_BATCH * TDV_OCR_NFEAT], prob[TDV_OCR_BATCH * TDV_OCR_NCLASS];
 	int n = limit > 0 && limit < g->nchars ? limit : g->nchars;
+	for (int l = 0; l < g->nlines; l++) {
+		for (int c0 = r->done; c0 < n; c0 += TDV_OCR_BATCH) {
+			int k = n - c0 < TDV_OCR_BATCH ? n - c0 : TDV_OCR_BATCH;
+			for (int c = 0; c < k; c++)
+				tdv__ocr_features(w->gray, g, l, c0 + c, feat + (size_t)c * TDV_OCR_NFEAT);
+			tdv__ocr_classify_batch(&tdv__ocrb_model, feat, k, prob);
+			for (int c = 0; c < k; c++) {
+				const float *p = prob + (size_t)c * TDV_OCR_NCLASS;
+				int best = 0;
+				for (int q = 1; q < TDV_OCR_NCLASS; q++)
+					if (p[q] > p[best])
+						best = q;
+				r->text[l][c0 + c] = tdv__ocr_classes[best];
+				r->best[l][c0 + c] = p[best];
+			}
+		}
+		r->text[l][n] = '\0';
+	}
+	r->done = n;
+	double total = 0;
 	for (int l = 0; l < g->nlines; l++) {
 		double sum = 0;
 		for (int c = 0; c < n; c++) {
-			tdv__ocr_features(w->gray, g, l, c, feat);
-			tdv__ocr_classify(&tdv__ocrb_model, feat, prob);
-			int best = 0;
-			for (int k = 1; k < TDV_OCR_NCLASS; k++)
-				if (prob[k] > prob[best])
-					best = k;
-			r->text[l][c] = tdv__ocr_classes[best];
-			sum += prob[best];
-			total += log(prob[best] + 1e-6);
+			sum += r->best[l][c];
+			total += log(r->best[l][c] + 1e-6);
 		}
-		r->text[l][n] = '\0';
 		r->conf[l] = sum / n;
 	}
 	r->score = total / (g->nlines * n);
@@ -92,6 +106,7 @@ tdv_ocr_read(const tdv_image *img, const tdv_date *today, tdv_ocr_result *out)
 	struct reading rd[2];
 	int have[2] = {0, 0};
 	for (int flip = 0; flip < 2; flip++) {
+		rd[flip].done = 0;
 		if (tdv__ocr_grid_fit(&w, &band, flip, &rd[flip].grid) != TDV_OK)
 			continue;
 		read_grid(&w, &rd[flip], 10);

@@ -97,4 +97,9 @@ extern const tdv__ocr_model tdv__ocrb_model;
 void tdv__ocr_classify(const tdv__ocr_model *m, const float feat[TDV_OCR_NFEAT],
     float prob[TDV_OCR_NCLASS]);
 
+/* The same for n cells (feat: n x NFEAT, prob: n x NCLASS), identical
+ * results, several cells per pass. */
+#define TDV_OCR_BATCH 8
+void tdv__ocr_classify_batch(const tdv__ocr_model *m, const float *feat, int n, float *prob);
+
 #endif

@@ -39,6 +39,16 @@ reduce(const tdv_image *g, int f, tdv_image **out)
 	if (rc != TDV_OK)
 		return rc;
 	unsigned area = (unsigned)(f * f);
+	if (f == 2) { /* the common case, in a form the compiler vectorises */
+		for (int y = 0; y < H; y++) {
+			const uint8_t *s0 = g->data + (size_t)(2 * y) * g->stride, *s1 = s0 + g->stride;
+			uint8_t *o = (*out)->data + (size_t)y * (*out)->stride;
+			for (int x = 0; x < W; x++)
+				o[x] = (uint8_t)(((unsigned)s0[2 * x] + s0[2 * x + 1] + s1[2 * x] +
+				    s1[2 * x + 1]) / 4u);
+		}
+		return TDV_OK;
+	}
 	for (int y = 0; y < H; y++)
 		for (int x = 0; x < W; x++) {
 			unsigned acc = 0;
@@ -52,9 +62,44 @@ reduce(const tdv_image *g, int f, tdv_image **out)
 	return TDV_OK;
 }
 
+/* Horizontal 3-sums of one row (edges replicated). */
+static void
+hsum3(const uint8_t *row, int W, uint16_t *o)
+{
+	o[0] = (uint16_t)(2 * row[0] + (W > 1 ? row[1] : row[0]));
+	for (int x = 1; x + 1 < W; x++)
+		o[x] = (uint16_t)(row[x - 1] + row[x] + row[x + 1]);
+	if (W > 1)
+		o[W - 1] = (uint16_t)(row[W - 2] + 2 * row[W - 1]);
+}
+
+/* 3x3 box sums (edges replicated) of row y, from a ring of three
+ * horizontal-sum rows: row i's sums live in ring + (i % 3) * W, and rows
+ * are added to the ring in order (*next is the next row to add). */
+static void
+box3_row(const tdv_image *s, uint16_t *ring, int *next, int y, uint16_t *o)
+{
+	int W = s->width, H = s->height;
+	int last = y + 1 < H ? y + 1 : H - 1;
+	for (; *next <= last; (*next)++)
+		hsum3(s->data + (size_t)*next * s->stride, W, ring + (size_t)(*next % 3) * (size_t)W);
+	const uint16_t *a = ring + (size_t)((y > 0 ? y - 1 : 0) % 3) * (size_t)W;
+	const uint16_t *b = ring + (size_t)(y % 3) * (size_t)W;
+	const uint16_t *c = ring + (size_t)(last % 3) * (size_t)W;
+	for (int x = 0; x < W; x++)
+		o[x] = (uint16_t)(a[x] + b[x] + c[x]);
+}
+
 /* Dark where the 3x3-smoothed value is well below the mean of a window
  * of radius r (about 1/36 of the shorter side: two to three character
- * heights when the page fills the frame). */
+ * heights when the page fills the frame).
+ *
+ * The window's column sums of the rounded 3x3 means are updated as rows
+ * enter and leave it (the means of the rows inside the window are kept in
+ * a ring of 2r + 1 rows), and a prefix sum over the columns gives each
+ * pixel's window sum. All values fit in 32 bits (window sum <= 121 * 121
+ * * 255; 9 v * area <= 2295 * 14641), so the comparison is exact. Memory:
+ * a few rows, not the image. */
 static int
 binarize(const tdv_image *s, uint8_t *ink)
 {
@@ -64,70 +109,77 @@ binarize(const tdv_image *s, uint8_t *ink)
 		r = 5;
 	if (r > 60)
 		r = 60;
-	/* sm: 3x3 box sums (edges replicated), 0..9*255; col: running sums
-	 * of sm over the rows of the window, per column. */
-	uint16_t *sm = malloc((size_t)W * (size_t)H * sizeof(uint16_t));
+	int span = 2 * r + 1; /* rows in the ring of means */
+	uint8_t *mean = malloc((size_t)W * (size_t)span);
+	uint16_t *ring_a = malloc((size_t)W * 3 * sizeof(uint16_t)); /* for the means */
+	uint16_t *ring_b = malloc((size_t)W * 3 * sizeof(uint16_t)); /* for row y */
+	uint16_t *sm = malloc((size_t)W * sizeof(uint16_t));
 	uint32_t *col = calloc((size_t)W, sizeof(uint32_t));
-	uint16_t *h3 = malloc((size_t)W * sizeof(uint16_t));
-	if (sm == NULL || col == NULL || h3 == NULL) {
-		free(sm);
-		free(col);
-		free(h3);
-		return TDV_ENOMEM;
+	uint32_t *pre = malloc(((size_t)W + 1) * sizeof(uint32_t));
+	int rc = TDV_OK;
+	if (mean == NULL || ring_a == NULL || ring_b == NULL || sm == NULL || col == NULL ||
+	    pre == NULL) {
+		rc = TDV_ENOMEM;
+		goto out;
 	}
-	for (int y = 0; y < H; y++) {
-		uint16_t *o = sm + (size_t)y * (size_t)W;
-		for (int x = 0; x < W; x++)
-			o[x] = 0;
-		for (int dy = -1; dy <= 1; dy++) {
-			int yy = y + dy < 0 ? 0 : y + dy >= H ? H - 1 : y + dy;
-			const uint8_t *row = s->data + (size_t)yy * s->stride;
-			h3[0] = (uint16_t)(2 * row[0] + (W > 1 ? row[1] : row[0]));
-			for (int x = 1; x + 1 < W; x++)
-				h3[x] = (uint16_t)(row[x - 1] + row[x] + row[x + 1]);
-			if (W > 1)
-				h3[W - 1] = (uint16_t)(row[W - 2] + 2 * row[W - 1]);
-			for (int x = 0; x < W; x++)
-				o[x] = (uint16_t)(o[x] + h3[x]);
-		}
-	}
+	int next_a = 0, next_b = 0;
 	/* window rows [y0, y1) kept in col[] as y advances */
 	int y0 = 0, y1 = 0;
 	for (int y = 0; y < H; y++) {
 		int ny0 = y - r < 0 ? 0 : y - r, ny1 = y + r + 1 > H ? H : y + r + 1;
-		for (; y1 < ny1; y1++) {
-			const uint16_t *row = sm + (size_t)y1 * (size_t)W;
-			for (int x = 0; x < W; x++)
-				col[x] += (row[x] + 4u) / 9u; /* the rounded 3x3 mean */
-		}
+		/* rows leave before rows enter: the ring holds 2r + 1 rows */
 		for (; y0 < ny0; y0++) {
-			const uint16_t *row = sm + (size_t)y0 * (size_t)W;
+			const uint8_t *mrow = mean + (size_t)(y0 % span) * (size_t)W;
 			for (int x = 0; x < W; x++)
-				col[x] -= (row[x] + 4u) / 9u;
+				col[x] -= mrow[x];
 		}
-		int rows = y1 - y0;
-		const uint16_t *srow = sm + (size_t)y * (size_t)W;
+		for (; y1 < ny1; y1++) {
+			uint8_t *mrow = mean + (size_t)(y1 % span) * (size_t)W;
+			box3_row(s, ring_a, &next_a, y1, sm);
+			for (int x = 0; x < W; x++) {
+				mrow[x] = (uint8_t)((sm[x] + 4u) / 9u); /* rounded 3x3 mean */
+				col[x] += mrow[x];
+			}
+		}
+		pre[0] = 0;
+		for (int x = 0; x < W; x++)
+			pre[x + 1] = pre[x] + col[x];
+		box3_row(s, ring_b, &next_b, y, sm);
+		uint32_t rows = (uint32_t)(y1 - y0);
 		uint8_t *irow = ink + (size_t)y * (size_t)W;
-		uint64_t sum = 0; /* window sum of the means over columns [x0, x1) */
-		int x0 = 0, x1 = 0;
+		/* v < mean - max(mean / 7, 14), without dividing by area (sm
+		 * holds 9 v); the window is whole for x in [in0, in1) */
+		int in0 = r < W ? r : W, in1 = W - r > in0 ? W - r : in0;
 		for (int x = 0; x < W; x++) {
-			int nx0 = x - r < 0 ? 0 : x - r, nx1 = x + r + 1 > W ? W : x + r + 1;
-			for (; x1 < nx1; x1++)
-				sum += col[x1];
-			for (; x0 < nx0; x0++)
-				sum -= col[x0];
-			uint64_t area = (uint64_t)((x1 - x0) * rows);
-			/* v < mean - max(mean / 7, 14), without dividing by area
-			 * (srow holds 9 v): */
-			uint64_t m14 = 14 * area;
-			uint64_t t = sum < m14 ? 0 : (sum * 6 / 7 < sum - m14 ? sum * 6 / 7 : sum - m14);
-			irow[x] = (uint8_t)((uint64_t)srow[x] * area < 9 * t);
+			if (x == in0)
+				x = in1;
+			if (x >= W)
+				break;
+			int x0 = x - r < 0 ? 0 : x - r, x1 = x + r + 1 > W ? W : x + r + 1;
+			uint32_t sum = pre[x1] - pre[x0];
+			uint32_t area = (uint32_t)(x1 - x0) * rows;
+			uint32_t m14 = 14 * area, s67 = sum * 6 / 7;
+			uint32_t t = sum < m14 ? 0 : (s67 < sum - m14 ? s67 : sum - m14);
+			irow[x] = (uint8_t)((uint32_t)sm[x] * area < 9 * t);
+		}
+		uint32_t area = (uint32_t)span * rows, m14 = 14 * area;
+		const uint32_t *lo = pre + in0 - r, *hi = pre + in0 + r + 1;
+		const uint16_t *sv = sm + in0;
+		uint8_t *iv = irow + in0;
+		for (int k = 0; k < in1 - in0; k++) {
+			uint32_t sum = hi[k] - lo[k], s67 = sum * 6 / 7;
+			uint32_t t = sum < m14 ? 0 : (s67 < sum - m14 ? s67 : sum - m14);
+			iv[k] = (uint8_t)((uint32_t)sv[k] * area < 9 * t);
 		}
 	}
+out:
+	free(mean);
+	free(ring_a);
+	free(ring_b);
 	free(sm);
 	free(col);
-	free(h3);
-	return TDV_OK;
+	free(pre);
+	return rc;
 }
 
 /* --- components: runs joined with union-find --- */

@@ -297,11 +297,45 @@ sample(const tdv_image *g, double x, double y)
 	return (r0[ix] * (1 - fx) + r0[ix1] * fx) * (1 - fy) + (r1[ix] * (1 - fx) + r1[ix1] * fx) * fy;
 }
 
-static int
-cmp_float(const void *a, const void *b)
+/* sample() without the clamps, for points known to be inside. */
+static inline double
+sample_in(const tdv_image *g, double x, double y)
 {
-	float x = *(const float *)a, y = *(const float *)b;
-	return x < y ? -1 : x > y;
+	int ix = (int)x, iy = (int)y;
+	int ix1 = ix + 1 < g->width ? ix + 1 : ix, iy1 = iy + 1 < g->height ? iy + 1 : iy;
+	double fx = x - ix, fy = y - iy;
+	const uint8_t *r0 = g->data + (size_t)iy * g->stride, *r1 = g->data + (size_t)iy1 * g->stride;
+	return (r0[ix] * (1 - fx) + r0[ix1] * fx) * (1 - fy) + (r1[ix] * (1 - fx) + r1[ix1] * fx) * fy;
+}
+
+/* The k-th smallest and k-th largest of v[0..n) (k < 8), as a full sort
+ * would give them. */
+static void
+order_stats(const float *v, int n, int k, float *kth_lo, float *kth_hi)
+{
+	float lo[8], hi[8]; /* lo ascending, hi descending; k + 1 kept */
+	int nl = 0, nh = 0;
+	for (int i = 0; i < n; i++) {
+		float x = v[i];
+		if (nl <= k || x < lo[nl - 1]) {
+			int j = nl <= k ? nl++ : nl - 1;
+			while (j > 0 && lo[j - 1] > x) {
+				lo[j] = lo[j - 1];
+				j--;
+			}
+			lo[j] = x;
+		}
+		if (nh <= k || x > hi[nh - 1]) {
+			int j = nh <= k ? nh++ : nh - 1;
+			while (j > 0 && hi[j - 1] < x) {
+				hi[j] = hi[j - 1];
+				j--;
+			}
+			hi[j] = x;
+		}
+	}
+	*kth_lo = lo[nl - 1];
+	*kth_hi = hi[nh - 1];
 }
 
 void
@@ -342,22 +376,38 @@ tdv__ocr_features(const tdv_image *gray, const tdv__ocr_grid *g, int line, int c
 	double step = P / TDV_OCR_FEAT_W;
 	int ss = (int)ceil(step / 1.2);
 	ss = ss < 1 ? 1 : ss > 4 ? 4 : ss;
+	/* sample offsets along (u) and across (v) the line, as
+	 * shift + (c + (sx + 0.5) / ss - W / 2) * step etc. */
+	double uo[TDV_OCR_FEAT_W * 4], vo[TDV_OCR_FEAT_H * 4];
+	for (int c = 0; c < TDV_OCR_FEAT_W; c++)
+		for (int sx = 0; sx < ss; sx++)
+			uo[c * ss + sx] = shift + (c + (sx + 0.5) / ss - TDV_OCR_FEAT_W / 2.0) * step;
+	for (int r = 0; r < TDV_OCR_FEAT_H; r++)
+		for (int sy = 0; sy < ss; sy++)
+			vo[r * ss + sy] = (r + (sy + 0.5) / ss - TDV_OCR_FEAT_H / 2.0) * step;
+	/* inside the image when the box of the four extreme offsets is */
+	int inside = 1;
+	for (int k = 0; k < 4; k++) {
+		double u = uo[k & 1 ? TDV_OCR_FEAT_W * ss - 1 : 0];
+		double v = vo[k & 2 ? TDV_OCR_FEAT_H * ss - 1 : 0];
+		double x = cx + u * dx + v * nx, y = cy + u * dy + v * ny;
+		if (!(x >= 1 && y >= 1 && x < gray->width - 2 && y < gray->height - 2))
+			inside = 0;
+	}
 	for (int r = 0; r < TDV_OCR_FEAT_H; r++)
 		for (int c = 0; c < TDV_OCR_FEAT_W; c++) {
 			double acc = 0;
-			for (int sy = 0; sy < ss; sy++)
+			for (int sy = 0; sy < ss; sy++) {
+				double v = vo[r * ss + sy];
 				for (int sx = 0; sx < ss; sx++) {
-					double u = shift + (c + (sx + 0.5) / ss - TDV_OCR_FEAT_W / 2.0) * step;
-					double v = (r + (sy + 0.5) / ss - TDV_OCR_FEAT_H / 2.0) * step;
-					acc += sample(gray, cx + u * dx + v * nx, cy + u * dy + v * ny);
+					double u = uo[c * ss + sx];
+					double x = cx + u * dx + v * nx, y = cy + u * dy + v * ny;
+					acc += inside ? sample_in(gray, x, y) : sample(gray, x, y);
 				}
+			}
 			feat[r * TDV_OCR_FEAT_W + c] = (float)(acc / (ss * ss));
 		}
-	float sorted[TDV_OCR_NFEAT];
-	memcpy(sorted, feat, sizeof(sorted));
-	qsort(sorted, TDV_OCR_NFEAT, sizeof(float), cmp_float);
-	lo = sorted[TDV_OCR_NFEAT / 50];
-	hi = sorted[TDV_OCR_NFEAT - 1 - TDV_OCR_NFEAT / 50];
+	order_stats(feat, TDV_OCR_NFEAT, TDV_OCR_NFEAT / 50, &lo, &hi);
 	float range = hi - lo;
 	for (int i = 0; i < TDV_OCR_NFEAT; i++) {
 		float v = range > 8 ? (hi - feat[i]) / range : 0;

@@ -57,6 +57,13 @@ grep -q "no MRZ found" "$tmp/out" && grep -q "looked at" "$tmp/out" && ok "says 
 	|| bad "no-MRZ text: $(cat "$tmp/out")"
 expect_rc "no MRZ --json" 1 "$T" ocr --json "$SRC/fuzz/corpus/png/rgb.png"
 grep -q '"error":"no MRZ found"' "$tmp/out" && ok "no-MRZ json" || bad "no-MRZ json: $(cat "$tmp/out")"
+# a TD1 with its third line painted out: not read, but reported as such
+expect_rc "TD1 with a lost line exits 1" 1 "$T" ocr "$SRC/tests/data/ocr/partial/td1-line-lost.png"
+grep -q "2 parallel rows of about 30" "$tmp/out" && grep -q "2 of its 3 lines" "$tmp/out" \
+	&& ok "says 2 of 3 TD1 lines seen" || bad "lost line text: $(cat "$tmp/out")"
+expect_rc "TD1 with a lost line --json" 1 "$T" ocr --json "$SRC/tests/data/ocr/partial/td1-line-lost.png"
+grep -q '"band_lines":2,"band_chars":30' "$tmp/out" && grep -q '"seen":"TD1 MRZ, 2 of 3 lines readable"' "$tmp/out" \
+	&& ok "lost line json" || bad "lost line json: $(cat "$tmp/out")"
 head -c 300 "$f" >"$tmp/trunc.jpg"
 expect_rc "truncated JPEG exits 2" 2 "$T" ocr "$tmp/trunc.jpg"
 grep -q "corrupt image data" "$tmp/err" && ok "names the problem" || bad "trunc msg: $(cat "$tmp/err")"

@@ -54,6 +54,13 @@ worse(struct ocr_state *s, int st)
 		s->status = st;
 }
 
+/* Two rows of about 30: a TD1 whose third line was not readable. */
+static int
+partial_td1(const tdv_ocr_search *search)
+{
+	return search->band_lines == 2 && search->band_chars >= 26 && search->band_chars <= 34;
+}
+
 static void
 emit_error(struct ocr_state *s, const char *path, const char *msg, const tdv_ocr_search *search)
 {
@@ -67,7 +74,15 @@ emit_error(struct ocr_state *s, const char *path, const char *msg, const tdv_ocr
 		       "(longest %d), main text direction %.0f degrees;\n"
 		       "  an MRZ is 2 or 3 parallel rows of 30, 36 or 44 OCR-B characters\n",
 		    path, msg, search->width, search->height, search->scale, search->marks,
-		    search->text_lines, search->longest_line, search->angle_deg);
+		    search->text_lines, search->longest_line,
+		    search->angle_deg == 0 ? 0.0 : search->angle_deg); /* no "-0" */
+		if (search->band_lines > 0)
+			printf("  seen: %d parallel rows of about %d characters, which fit no MRZ "
+			       "layout (TD1 3x30, TD2 2x36, TD3 2x44)%s\n",
+			    search->band_lines, search->band_chars,
+			    partial_td1(search) ? "; looks like a TD1 MRZ with 2 of its 3 lines "
+						  "readable (one line lost)"
+						: "");
 		return;
 	}
 	tdv_buf_reset(&s->out);
@@ -93,7 +108,15 @@ emit_error(struct ocr_state *s, const char *path, const char *msg, const tdv_ocr
 		tdv_json_int(&j, search->text_lines);
 		tdv_json_key(&j, "longest_line");
 		tdv_json_int(&j, search->longest_line);
+		tdv_json_key(&j, "band_lines");
+		tdv_json_int(&j, search->band_lines);
+		tdv_json_key(&j, "band_chars");
+		tdv_json_int(&j, search->band_chars);
 		tdv_json_object_end(&j);
+		if (partial_td1(search)) {
+			tdv_json_key(&j, "seen");
+			tdv_json_string(&j, "TD1 MRZ, 2 of 3 lines readable");
+		}
 	}
 	tdv_json_object_end(&j);
 	tdv_buf_putc(&s->out, '\n');
