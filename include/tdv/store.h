@@ -342,6 +342,83 @@ int tdv_ulid_new(int64_t time_ms, char out[TDV_ULID_LEN + 1]);
 /* Current time in ms since the epoch (UTC). */
 int64_t tdv_store_now_ms(void);
 
+/* list and account pulls (sync) */
+/*
+ * Sync's own tables (publications, pull state, enrolment tokens) are
+ * created on first use by these calls (CREATE TABLE IF NOT EXISTS in one
+ * transaction), in both backends; they are not part of the numbered
+ * migrations above.
+ *
+ * A publication is one signed version of a list the centre hands out:
+ * kind "sltd" (full CSV list or delta), "watchlist", "trust" (bundle of
+ * CSCA/master list/CRL files) or "officers" (accounts with Argon2id
+ * hashes). Versions of a kind are 1, 2, ... without gaps.
+ */
+#define TDV_PUB_KIND_MAX 15
+
+typedef struct tdv_pub {
+	char kind[TDV_PUB_KIND_MAX + 1];
+	int64_t version;
+	char type[8];          /* "full" or "delta" */
+	int64_t base;          /* delta: the version it applies to; full: 0 */
+	char sha256[65];       /* of the decoded data, lowercase hex */
+	int64_t published_ms;
+	const char *signature; /* base64 */
+	const char *signer;    /* PEM certificate of the signer */
+	const char *data;      /* base64 of the content */
+} tdv_pub;
+
+/* Add version p->version of p->kind: it must be the latest + 1
+ * (TDV_ESTORE_CONFLICT otherwise). */
+int tdv_store_pub_add(tdv_store *s, const tdv_pub *p);
+/* Latest version of a kind (0: none); meta may be NULL, else filled
+ * without signature/signer/data. */
+int tdv_store_pub_latest(tdv_store *s, const char *kind, int64_t *version,
+    tdv_pub *meta);
+/* Versions > after in order; the pointers live during the call only. */
+typedef int (*tdv_pub_cb)(void *ctx, const tdv_pub *p);
+int tdv_store_pub_since(tdv_store *s, const char *kind, int64_t after,
+    tdv_pub_cb cb, void *ctx);
+
+/* Checkpoint side: what was last pulled of a kind. */
+typedef struct tdv_pull_state {
+	int64_t version;      /* publication version applied (0: none) */
+	char sha256[65];
+	int64_t published_ms; /* when the centre published it */
+	int64_t pulled_ms;    /* when it was applied here */
+	int64_t local_version; /* sltd: the index file's own version */
+} tdv_pull_state;
+/* TDV_OK with a zeroed state when nothing was pulled. */
+int tdv_store_pull_state_get(tdv_store *s, const char *kind,
+    tdv_pull_state *out);
+int tdv_store_pull_state_set(tdv_store *s, const char *kind,
+    const tdv_pull_state *st);
+
+/* Every officer with its password hash (for the officers publication). */
+typedef int (*tdv_officer_hash_cb)(void *ctx, const tdv_officer *o,
+    const char *password_hash);
+int tdv_store_officer_export(tdv_store *s, tdv_officer_hash_cb cb, void *ctx);
+
+/*
+ * Make the local accounts equal to the centre's list, in one transaction:
+ * add or update (name, role, hash, enabled) each listed officer, disable
+ * every local account the list does not hold. Hashes must be Argon2id
+ * encoded strings ("$argon2id$..."). Each change is audited as
+ * "officer.sync" in chain audit_checkpoint. *changed counts changes.
+ */
+int tdv_store_officers_replace(tdv_store *s, const tdv_officer *list,
+    const char *const *hashes, size_t n, const char *audit_checkpoint,
+    int *changed);
+
+/* One-time enrolment tokens (only their SHA-256 is stored). */
+int tdv_store_enrol_token_add(tdv_store *s, const char *token_sha256,
+    const char *checkpoint_id, int64_t expires_ms);
+/* Mark the token used for checkpoint_id at now_ms: TDV_OK once;
+ * TDV_EAUTH when unknown, already used, expired or bound to another
+ * checkpoint (not told apart). */
+int tdv_store_enrol_token_use(tdv_store *s, const char *token_sha256,
+    const char *checkpoint_id, int64_t now_ms);
+
 #ifdef __cplusplus
 }
 #endif

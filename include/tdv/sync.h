@@ -85,6 +85,75 @@ typedef struct tdv_sync_result {
 int tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
     size_t len, tdv_sync_result *res);
 
+/* ---- pulls: lists and accounts from the centre ----
+ *
+ * The centre publishes signed versions of what checkpoints pull (see
+ * tdv_pub in tdv/store.h): "sltd" (a full lost/stolen CSV list, then
+ * deltas in the format of tdv_sltd_update), "watchlist" (full CSV),
+ * "trust" (a bundle of CSCA certificate, master list and CRL files) and
+ * "officers" (accounts with their Argon2id hashes; never a password).
+ * Each publication is signed with the publisher key (certificate CN
+ * "tdverify publisher", issued by the sync CA) over its kind, version,
+ * type, base and SHA-256, so a checkpoint refuses content changed in the
+ * central database, on the way, or served by anyone else, and keeps the
+ * previous version.
+ */
+#define TDV_SYNC_MAX_PULL_BYTES (64u << 20) /* one pull reply */
+#define TDV_SYNC_PUBLISHER_CN "tdverify publisher"
+
+/* Publish data (the decoded content) as the next version of kind.
+ * type "full" or "delta" (sltd only). *version gets the new version. */
+int tdv_sync_publish(tdv_store *central, const char *kind, const char *type,
+    const void *data, size_t len, const char *signer_cert,
+    const char *signer_key, int64_t *version, char *err, size_t errsz);
+
+/* Publish every regular file of dir (certificates, master lists, CRLs;
+ * names [A-Za-z0-9._-], at most 256) as the next "trust" version. */
+int tdv_sync_publish_trust_dir(tdv_store *central, const char *dir,
+    const char *signer_cert, const char *signer_key, int64_t *version,
+    char *err, size_t errsz);
+
+/* Publish the officer accounts as a new "officers" version when they
+ * differ from the latest one (*published tells). */
+int tdv_sync_publish_officers(tdv_store *central, const char *signer_cert,
+    const char *signer_key, bool *published, int64_t *version, char *err,
+    size_t errsz);
+
+/* Central side: the reply to a pull of kind by a checkpoint that holds
+ * version since: {"kind","latest","items":[...]} with nothing when it is
+ * current, the deltas after since when they chain from it (sltd), else
+ * the latest full version and the deltas after it. */
+int tdv_sync_pull_reply(tdv_store *central, const char *kind, int64_t since,
+    tdv_buf *out);
+
+typedef struct tdv_sync_pull_result {
+	int64_t from_version, to_version; /* equal: nothing was new */
+	int items;                        /* versions transferred */
+	size_t bytes;                     /* decoded bytes transferred */
+	int changed;                      /* officers: accounts changed */
+} tdv_sync_pull_result;
+
+/*
+ * Checkpoint side: check and apply a pull reply of kind to the lists
+ * directory (sltd.idx, watchlist.csv, trust -> trust.vN/) or, for
+ * officers, to the local store, and record the new version. Every item's
+ * signature (chain to ca_file, signer CN), digest and version chain is
+ * checked before anything is written; the new version replaces the old
+ * atomically (staging file + rename, symlink switch, one transaction),
+ * and on any refusal the previous version stays. TDV_EAUTH for a bad
+ * signature or signer, TDV_EPARSE for a malformed reply, TDV_ESYNC for a
+ * broken version chain or a list the screening module refuses.
+ */
+int tdv_sync_pull_apply(tdv_store *local, const char *checkpoint,
+    const char *kind, const char *body, size_t len, const char *ca_file,
+    const char *lists_dir, tdv_sync_pull_result *res, char *err,
+    size_t errsz);
+
+/* The version a checkpoint holds of kind (what it sends as since): the
+ * recorded one, or 0 when the local file no longer matches it. */
+int tdv_sync_pull_since(tdv_store *local, const char *kind,
+    const char *lists_dir, int64_t *since);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,15 +1,32 @@
 /*
- * Sync over HTTPS with mutual TLS (see src/sync/transport.c): the
- * checkpoint POSTs a batch to /v1/batch; the central server authenticates
- * the checkpoint by its client certificate (CN = checkpoint id, signed by
- * the sync CA) and answers with JSON {"status","inserted","duplicates"
- * [,"error","record"]}: 200 stored (or already stored), 400 malformed,
- * 403 another checkpoint's data, 409 conflict or broken chain, 413 too
- * large, 503 central store unavailable.
+ * Sync over HTTPS with mutual TLS (see src/sync/transport.c). Routes of
+ * the central server (one request per connection):
+ *
+ *   POST /v1/batch          client certificate required: a batch to
+ *                           ingest. JSON {"status","inserted","duplicates"
+ *                           [,"error","record"]}: 200 stored (or already
+ *                           stored), 400 malformed, 403 another
+ *                           checkpoint's data, 409 conflict or broken
+ *                           chain, 413 too large, 503 store unavailable.
+ *   GET  /v1/pull/KIND?since=N   client certificate required: signed
+ *                           publications of KIND (sltd, watchlist, trust,
+ *                           officers) newer than N (tdv_sync_pull_reply).
+ *   POST /v1/enrol          no client certificate yet: {"checkpoint",
+ *                           "token","csr"} -> {"certificate","ca",
+ *                           "checkpoint":{...}}; the one-time token must
+ *                           be valid for that checkpoint and the CSR's
+ *                           only name CN = the checkpoint id.
+ *   GET  /v1/ca             the sync CA certificate (PEM), for a new
+ *                           checkpoint that checks its SHA-256
+ *                           fingerprint given out of band.
+ *
+ * The checkpoint authenticates the server by its certificate (signed by
+ * the sync CA, naming the host or address dialled).
  */
 #ifndef TDV_SYNC_TRANSPORT_H
 #define TDV_SYNC_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tdv/buf.h"
@@ -21,10 +38,23 @@ extern "C" {
 #endif
 
 typedef struct tdv_sync_tls {
-	const char *cert_file; /* PEM certificate (chain) of this side */
+	const char *cert_file; /* PEM certificate (chain) of this side; NULL
+	                          (client): no client certificate */
 	const char *key_file;  /* its PEM private key */
-	const char *ca_file;   /* the sync CA both sides trust */
+	const char *ca_file;   /* the sync CA both sides trust; NULL (client
+	                          only): the server is not verified, for
+	                          fetching the CA by fingerprint only */
 } tdv_sync_tls;
+
+/*
+ * One request (method "GET" or "POST", path starting with "/"); the
+ * reply body goes to reply, bounded by reply->max. Codes as for
+ * tdv_sync_client_post.
+ */
+int tdv_sync_client_request(const tdv_sync_tls *tls, const char *host,
+    int port, const char *method, const char *path, const char *body,
+    size_t len, int timeout_ms, tdv_buf *reply, int *status, char *err,
+    size_t errsz);
 
 /*
  * POST one batch. *status is the HTTP status (0 when none came back),
@@ -45,10 +75,22 @@ int tdv_sync_server_new(const tdv_sync_tls *tls, const char *bind_host,
     int port, tdv_store *central, tdv_sync_server **out, char *err,
     size_t errsz);
 int tdv_sync_server_port(const tdv_sync_server *s);
+
+/* Optional parts of the central server. */
+typedef struct tdv_sync_server_opts {
+	const char *publisher_cert; /* signs the officers publication made */
+	const char *publisher_key;  /* when a pull finds the accounts changed */
+	const char *ca_cert;        /* enrolment: the sync CA that issues */
+	const char *ca_key;         /* checkpoint certificates */
+	int cert_days;              /* their validity (0: 730) */
+} tdv_sync_server_opts;
+int tdv_sync_server_configure(tdv_sync_server *s,
+    const tdv_sync_server_opts *o, char *err, size_t errsz);
 void tdv_sync_server_free(tdv_sync_server **s);
 
 typedef struct tdv_sync_served {
 	char peer[TDV_ID_MAX + 1]; /* the client certificate's checkpoint id */
+	char route[64];            /* "POST /v1/batch", ... ("" if none) */
 	tdv_sync_result result;
 	char message[240];
 } tdv_sync_served;
@@ -60,6 +102,50 @@ typedef struct tdv_sync_served {
  */
 int tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms,
     tdv_sync_served *info);
+
+/* ---- pulls and enrolment over the transport ---- */
+
+/* GET /v1/pull/KIND?since=... and tdv_sync_pull_apply. TDV_OK with res
+ * filled; transport codes as tdv_sync_client_post; TDV_EHTTP when the
+ * centre refused (err says why); apply codes otherwise. */
+int tdv_sync_pull(tdv_store *local, const tdv_sync_tls *tls,
+    const char *host, int port, const char *checkpoint, const char *kind,
+    const char *lists_dir, int timeout_ms, tdv_sync_pull_result *res,
+    char *err, size_t errsz);
+
+/* Certificates of the sync PKI (EC P-256, SHA-256 signatures). Files are
+ * written new (never over an existing one), keys with mode 0600. */
+int tdv_sync_pki_key_new(const char *key_path);
+int tdv_sync_pki_ca_new(const char *key_path, const char *cert_path,
+    const char *cn, int days);
+/* Certificate for the key in key_path (only its public half is read),
+ * subject CN = cn, signed by the CA; server: serverAuth with the SANs in
+ * san ("IP:127.0.0.1,DNS:central.example"), else clientAuth. */
+int tdv_sync_pki_issue(const char *ca_cert, const char *ca_key,
+    const char *key_path, const char *cn, const char *san, bool server,
+    int days, const char *cert_path);
+/* Certificate request (PEM) for key_path with subject CN = cn. */
+int tdv_sync_pki_csr_new(const char *key_path, const char *cn, tdv_buf *pem);
+/* SHA-256 of the DER of the first certificate in pem, lowercase hex. */
+int tdv_sync_pki_fingerprint(const char *pem, size_t len, char hex[65]);
+
+/* GET /v1/ca without verifying the server, then check the CA's
+ * fingerprint (hex, ':' allowed): TDV_EAUTH when it differs. */
+int tdv_sync_fetch_ca(const char *host, int port, const char *fingerprint,
+    int timeout_ms, tdv_buf *ca_pem, char *err, size_t errsz);
+
+/* POST /v1/enrol (server verified against ca_file, no client cert):
+ * cert_pem gets the issued certificate, cp the centre's record of the
+ * checkpoint. TDV_EAUTH when the token or request is refused. */
+int tdv_sync_enrol(const char *ca_file, const char *host, int port,
+    const char *checkpoint, const char *token, const char *csr_pem,
+    int timeout_ms, tdv_buf *cert_pem, tdv_checkpoint *cp, char *err,
+    size_t errsz);
+
+/* A new one-time enrolment token for checkpoint (printable, 52 chars),
+ * valid ttl_s seconds; only its SHA-256 is stored. */
+int tdv_sync_token_new(tdv_store *central, const char *checkpoint,
+    int64_t ttl_s, char token[64]);
 
 #ifdef __cplusplus
 }

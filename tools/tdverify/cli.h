@@ -29,6 +29,7 @@ int cmd_report(int argc, char **argv);
 int cmd_officer(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_setup(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -1,13 +1,18 @@
 /*
- * tdverify sync push|status|serve: forward a checkpoint's records to the
- * central store over HTTPS with mutual TLS, show the backlog, and run the
- * central receiving end.
+ * tdverify sync push|pull|status|serve|publish: forward a checkpoint's
+ * records to the central store over HTTPS with mutual TLS, pull the
+ * lists and officer accounts the centre publishes, show the backlog and
+ * the lists' versions, run the central receiving end, and publish lists
+ * there.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,29 +34,83 @@ static void
 sync_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tdverify sync push --checkpoint ID --server HOST:PORT --cert F --key F --ca F\n"
-	    "                          [--db URI] [--batch N] [--timeout MS] [--daemon [--interval S]]\n"
-	    "       tdverify sync status --checkpoint ID [--db URI] [--json]\n"
-	    "       tdverify sync serve --db URI --listen IP:PORT --cert F --key F --ca F\n"
-	    "                           [--max-requests N]\n\n"
+	    "usage: tdverify sync push --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
+	    "                          [--db URI] [--batch N] [--timeout MS]\n"
+	    "                          [--daemon [--interval S] [--lists DIR]]\n"
+	    "       tdverify sync pull --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
+	    "                          [--db URI] [--lists DIR] [--kind sltd,watchlist,trust,officers]\n"
+	    "       tdverify sync status --checkpoint ID [--db URI] [--lists DIR] [--json]\n"
+	    "       tdverify sync serve --db URI --listen IP:PORT (--dir D | --cert F --key F --ca F\n"
+	    "                           [--publisher-cert F --publisher-key F] [--enrol-ca-key F])\n"
+	    "                           [--cert-days N] [--max-requests N]\n"
+	    "       tdverify sync publish --db URI (--dir D | --publisher-cert F --publisher-key F)\n"
+	    "                           (--sltd CSV | --sltd-delta CSV | --watchlist CSV |\n"
+	    "                            --trust-dir DIR | --officers)\n\n"
 	    "push    send the checkpoint's unsent audit entries and movements in\n"
 	    "        batches (default 500 records) until none are left; a batch is\n"
 	    "        marked sent only when the centre acknowledged it, so a cut link\n"
 	    "        or a restart just means it is sent again (ingest is idempotent).\n"
 	    "        --daemon keeps pushing every --interval seconds (default 30).\n"
-	    "status  the backlog: records not yet acknowledged, age of the oldest\n"
-	    "serve   the central end: accept batches from checkpoints whose client\n"
-	    "        certificate (CN = checkpoint id) is signed by --ca, store them\n"
-	    "        in --db (normally postgres:...). Prints the port it listens on.\n\n"
-	    "exit status: push: 0 all sent, 1 link failure (backlog left), 2 usage\n"
-	    "or batch refused; status: 0; serve: 0 after --max-requests or SIGTERM\n");
+	    "        --daemon keeps pushing every --interval seconds (default 30);\n"
+	    "        with --lists it also pulls after each pass.\n"
+	    "pull    fetch what the centre published since the versions held here:\n"
+	    "        lost/stolen list (full, then deltas), watchlist, trust store,\n"
+	    "        officer accounts (Argon2id hashes, never passwords). Each version\n"
+	    "        is signed by the centre's publisher key and checked before it\n"
+	    "        replaces the old one atomically; a refused pull keeps the old.\n"
+	    "        Files go to --lists (default DIR/lists with --dir, else var/lists):\n"
+	    "        sltd.idx, watchlist.csv, trust -> trust.vN/.\n"
+	    "status  the backlog: records not yet acknowledged, age of the oldest;\n"
+	    "        each list's version, when it was published and pulled\n"
+	    "serve   the central end: accept batches and pulls from checkpoints whose\n"
+	    "        client certificate (CN = checkpoint id) is signed by --ca, store\n"
+	    "        them in --db (normally postgres:...); with --enrol-ca-key (or --dir)\n"
+	    "        also enrol new checkpoints (tdverify-setup(1)). Prints the port.\n"
+	    "        --dir D: the directory made by 'tdverify setup central'.\n"
+	    "publish (central) sign and store the next version of a list; checkpoints\n"
+	    "        get it at their next pull. --officers publishes the accounts when\n"
+	    "        they changed (serve also does that on each pull).\n\n"
+	    "exit status: push/pull: 0 done, 1 link failure (retry later), 2 usage or\n"
+	    "refused; status: 0; serve: 0 after --max-requests or SIGTERM\n");
 }
 
 struct sync_opts {
 	const char *db, *checkpoint, *server, *cert, *key, *ca, *listen;
-	int batch, timeout_ms, interval, max_requests;
-	bool daemon, json;
+	const char *dir, *lists, *kinds, *pub_cert, *pub_key, *enrol_key;
+	const char *sltd, *sltd_delta, *watchlist, *trust_dir;
+	int batch, timeout_ms, interval, max_requests, cert_days;
+	bool daemon, json, officers;
+	char pathbuf[8][PATH_MAX];
 };
+
+/* --dir D fills the file options that were not given. */
+static const char *
+in_dir(struct sync_opts *o, int slot, const char *name)
+{
+	snprintf(o->pathbuf[slot], sizeof(o->pathbuf[slot]), "%s/%s", o->dir, name);
+	return o->pathbuf[slot];
+}
+
+static void
+apply_dir(struct sync_opts *o, bool central)
+{
+	if (o->dir == NULL)
+		return;
+	if (o->ca == NULL)
+		o->ca = in_dir(o, 0, "ca.crt");
+	if (o->cert == NULL)
+		o->cert = in_dir(o, 1, central ? "central.crt" : "checkpoint.crt");
+	if (o->key == NULL)
+		o->key = in_dir(o, 2, central ? "central.key" : "checkpoint.key");
+	if (central && o->pub_cert == NULL)
+		o->pub_cert = in_dir(o, 3, "publisher.crt");
+	if (central && o->pub_key == NULL)
+		o->pub_key = in_dir(o, 4, "publisher.key");
+	if (central && o->enrol_key == NULL)
+		o->enrol_key = in_dir(o, 5, "ca.key");
+	if (!central && o->lists == NULL)
+		o->lists = in_dir(o, 6, "lists");
+}
 
 static int
 parse_int(const char *opt, const char *s, int lo, int hi, int *out)
@@ -91,6 +150,86 @@ print_backlog(const char *cp, const tdv_sync_backlog *b, bool json)
 		    cp, (long long)b->audit_pending, (long long)b->movements_pending, age);
 	else
 		printf("%s: nothing unsent\n", cp);
+}
+
+static const char *const pull_kinds[] = {"sltd", "watchlist", "trust", "officers"};
+
+static void
+print_lists(tdv_store *st, bool json)
+{
+	int64_t now = tdv_store_now_ms();
+	for (size_t i = 0; i < sizeof(pull_kinds) / sizeof(pull_kinds[0]); i++) {
+		tdv_pull_state ps;
+		if (tdv_store_pull_state_get(st, pull_kinds[i], &ps) != TDV_OK)
+			continue;
+		long pub_age = ps.version ? (long)((now - ps.published_ms) / 1000) : -1;
+		long pull_age = ps.version ? (long)((now - ps.pulled_ms) / 1000) : -1;
+		if (json)
+			printf("{\"list\":\"%s\",\"version\":%lld,\"published_age_s\":%ld,"
+			       "\"pulled_age_s\":%ld}\n",
+			    pull_kinds[i], (long long)ps.version, pub_age, pull_age);
+		else if (ps.version)
+			printf("%s: version %lld, published %ld s ago, pulled %ld s ago\n",
+			    pull_kinds[i], (long long)ps.version, pub_age, pull_age);
+		else
+			printf("%s: never pulled\n", pull_kinds[i]);
+	}
+}
+
+/* Pull every asked-for list. CLI_OK, CLI_INVALID (link), CLI_USAGE
+ * (refused). */
+static int
+pull_pass(tdv_store *st, const struct sync_opts *o, const tdv_sync_tls *tls,
+    const char *host, int port, bool quiet)
+{
+	int code = CLI_OK;
+	for (size_t i = 0; i < sizeof(pull_kinds) / sizeof(pull_kinds[0]); i++) {
+		const char *k = pull_kinds[i];
+		if (o->kinds != NULL) {
+			const char *f = strstr(o->kinds, k);
+			size_t kl = strlen(k);
+			if (f == NULL || (f != o->kinds && f[-1] != ',') || (f[kl] != ',' && f[kl] != '\0'))
+				continue;
+		}
+		tdv_sync_pull_result r;
+		char err[320] = "";
+		int rc = tdv_sync_pull(st, tls, host, port, o->checkpoint, k, o->lists,
+		    o->timeout_ms, &r, err, sizeof(err));
+		if (rc != TDV_OK) {
+			fprintf(stderr, "tdverify: sync pull %s: %s%s%s\n", k, tdv_strerror(rc),
+			    err[0] ? ": " : "", err);
+			int c = rc == TDV_EIO || rc == TDV_ETIMEOUT ? CLI_INVALID : CLI_USAGE;
+			if (c > code)
+				code = c;
+			continue;
+		}
+		if (quiet && r.items == 0)
+			continue;
+		if (o->json)
+			printf("{\"list\":\"%s\",\"from\":%lld,\"to\":%lld,\"versions\":%d,"
+			       "\"bytes\":%zu,\"changed\":%d}\n",
+			    k, (long long)r.from_version, (long long)r.to_version, r.items, r.bytes,
+			    r.changed);
+		else if (r.items == 0)
+			printf("%s: version %lld, up to date\n", k, (long long)r.to_version);
+		else
+			printf("%s: version %lld -> %lld (%d version%s, %zu bytes%s)\n", k,
+			    (long long)r.from_version, (long long)r.to_version, r.items,
+			    r.items == 1 ? "" : "s", r.bytes,
+			    strcmp(k, "officers") == 0 ? (r.changed ? ", accounts changed" : ", no change") : "");
+	}
+	fflush(stdout);
+	return code;
+}
+
+static int
+ensure_dir(const char *d)
+{
+	if (d == NULL)
+		return CLI_OK;
+	if (mkdir(d, 0750) != 0 && errno != EEXIST)
+		return cli_error("cannot create %s: %s", d, strerror(errno));
+	return CLI_OK;
 }
 
 /* One pass: send batches until none is left. CLI_OK, CLI_INVALID (link),
@@ -146,10 +285,11 @@ push_pass(tdv_store *st, const struct sync_opts *o, const tdv_sync_tls *tls,
 }
 
 static int
-do_push(const struct sync_opts *o)
+do_push(struct sync_opts *o)
 {
+	apply_dir(o, false);
 	if (!o->checkpoint || !o->server || !o->cert || !o->key || !o->ca)
-		return cli_error("sync push: --checkpoint, --server, --cert, --key and --ca are required");
+		return cli_error("sync push: --checkpoint, --server and --dir (or --cert, --key, --ca) are required");
 	char host[256];
 	int port = 0;
 	if (split_host_port(o->server, host, sizeof(host), &port) != CLI_OK)
@@ -169,6 +309,9 @@ do_push(const struct sync_opts *o)
 			if (!o->daemon)
 				print_backlog(o->checkpoint, &b, o->json);
 		}
+		if (o->daemon && o->lists != NULL && code != CLI_USAGE && !stop_requested &&
+		    ensure_dir(o->lists) == CLI_OK)
+			(void)pull_pass(st, o, &tls, host, port, true);
 		if (!o->daemon || stop_requested || code == CLI_USAGE)
 			break;
 		for (int i = 0; i < o->interval && !stop_requested; i++)
@@ -181,7 +324,87 @@ do_push(const struct sync_opts *o)
 }
 
 static int
-do_status(const struct sync_opts *o)
+do_pull(struct sync_opts *o)
+{
+	apply_dir(o, false);
+	if (!o->checkpoint || !o->server || !o->cert || !o->key || !o->ca)
+		return cli_error("sync pull: --checkpoint, --server and --dir (or --cert, --key, --ca) are required");
+	if (o->lists == NULL)
+		o->lists = "var/lists";
+	char host[256];
+	int port = 0;
+	if (split_host_port(o->server, host, sizeof(host), &port) != CLI_OK)
+		return CLI_USAGE;
+	if ((strncmp(o->lists, "var/", 4) == 0 && ensure_dir("var") != CLI_OK) ||
+	    ensure_dir(o->lists) != CLI_OK)
+		return CLI_USAGE;
+	tdv_store *st = cli_store_open(o->db);
+	if (st == NULL)
+		return CLI_USAGE;
+	tdv_sync_tls tls = {o->cert, o->key, o->ca};
+	int code = pull_pass(st, o, &tls, host, port, false);
+	tdv_store_free(&st);
+	return code;
+}
+
+static int
+do_publish(struct sync_opts *o)
+{
+	apply_dir(o, true);
+	int what = (o->sltd != NULL) + (o->sltd_delta != NULL) + (o->watchlist != NULL) +
+	    (o->trust_dir != NULL) + o->officers;
+	if (o->db == NULL || o->pub_cert == NULL || o->pub_key == NULL || what != 1)
+		return cli_error("sync publish: --db, --dir (or --publisher-cert/--publisher-key) and exactly one list are required");
+	tdv_store *st = cli_store_open(o->db);
+	if (st == NULL)
+		return CLI_USAGE;
+	char err[320] = "";
+	int64_t version = 0;
+	int rc;
+	const char *kind = "trust";
+	bool published = true;
+	if (o->trust_dir != NULL) {
+		rc = tdv_sync_publish_trust_dir(st, o->trust_dir, o->pub_cert, o->pub_key, &version,
+		    err, sizeof(err));
+	} else if (o->officers) {
+		kind = "officers";
+		rc = tdv_sync_publish_officers(st, o->pub_cert, o->pub_key, &published, &version,
+		    err, sizeof(err));
+	} else {
+		const char *file = o->sltd ? o->sltd : o->sltd_delta ? o->sltd_delta : o->watchlist;
+		kind = o->watchlist ? "watchlist" : "sltd";
+		tdv_buf data;
+		tdv_buf_init(&data, TDV_SYNC_MAX_PULL_BYTES / 2);
+		FILE *f = fopen(file, "rb");
+		rc = f ? TDV_OK : TDV_EIO;
+		char chunk[65536];
+		size_t n;
+		while (rc == TDV_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			rc = tdv_buf_append(&data, chunk, n);
+		if (f != NULL)
+			fclose(f);
+		if (rc != TDV_OK)
+			snprintf(err, sizeof(err), "cannot read %s", file);
+		else
+			rc = tdv_sync_publish(st, kind, o->sltd_delta ? "delta" : "full",
+			    data.data ? (const void *)data.data : "", data.len, o->pub_cert,
+			    o->pub_key, &version, err, sizeof(err));
+		tdv_buf_free(&data);
+	}
+	tdv_store_free(&st);
+	if (rc != TDV_OK)
+		return cli_error("sync publish: %s%s%s", tdv_strerror(rc), err[0] ? ": " : "", err);
+	if (o->json)
+		printf("{\"list\":\"%s\",\"version\":%lld,\"published\":%s}\n", kind,
+		    (long long)version, published ? "true" : "false");
+	else
+		printf("%s: version %lld%s\n", kind, (long long)version,
+		    published ? " published" : " (unchanged, nothing published)");
+	return CLI_OK;
+}
+
+static int
+do_status(struct sync_opts *o)
 {
 	if (o->checkpoint == NULL)
 		return cli_error("sync status: --checkpoint is required");
@@ -193,17 +416,20 @@ do_status(const struct sync_opts *o)
 	int code = CLI_OK;
 	if (rc != TDV_OK)
 		code = cli_error("sync status: %s", tdv_strerror(rc));
-	else
+	else {
 		print_backlog(o->checkpoint, &b, o->json);
+		print_lists(st, o->json);
+	}
 	tdv_store_free(&st);
 	return code;
 }
 
 static int
-do_serve(const struct sync_opts *o)
+do_serve(struct sync_opts *o)
 {
+	apply_dir(o, true);
 	if (!o->db || !o->listen || !o->cert || !o->key || !o->ca)
-		return cli_error("sync serve: --db, --listen, --cert, --key and --ca are required");
+		return cli_error("sync serve: --db, --listen and --dir (or --cert, --key, --ca) are required");
 	char host[64];
 	int port = 0;
 	if (split_host_port(o->listen, host, sizeof(host), &port) != CLI_OK)
@@ -219,6 +445,21 @@ do_serve(const struct sync_opts *o)
 		tdv_store_free(&st);
 		return cli_error("sync serve: %s", err);
 	}
+	tdv_sync_server_opts so = {o->pub_cert, o->pub_key, o->enrol_key ? o->ca : NULL,
+	    o->enrol_key, o->cert_days};
+	if (o->dir != NULL) {
+		/* files of 'setup central' that are absent are simply not used */
+		if (access(so.publisher_cert, R_OK) != 0 || access(so.publisher_key, R_OK) != 0)
+			so.publisher_cert = so.publisher_key = NULL;
+		if (access(so.ca_key, R_OK) != 0)
+			so.ca_cert = so.ca_key = NULL;
+	}
+	rc = tdv_sync_server_configure(srv, &so, err, sizeof(err));
+	if (rc != TDV_OK) {
+		tdv_sync_server_free(&srv);
+		tdv_store_free(&st);
+		return cli_error("sync serve: %s", err[0] ? err : tdv_strerror(rc));
+	}
 	printf("listening on %s:%d\n", host, tdv_sync_server_port(srv));
 	fflush(stdout);
 	int served = 0;
@@ -228,9 +469,15 @@ do_serve(const struct sync_opts *o)
 		if (rc == TDV_ETIMEOUT && info.peer[0] == '\0' && info.message[0] == '\0')
 			continue;
 		served++;
-		fprintf(stderr, "sync: %s: %s (+%d new, %d already stored)\n",
-		    info.peer[0] ? info.peer : "?", info.message[0] ? info.message : tdv_strerror(rc),
-		    info.result.inserted, info.result.duplicates);
+		if (strcmp(info.route, "POST /v1/batch") == 0)
+			fprintf(stderr, "sync: %s: %s (+%d new, %d already stored)\n",
+			    info.peer[0] ? info.peer : "?",
+			    info.message[0] ? info.message : tdv_strerror(rc), info.result.inserted,
+			    info.result.duplicates);
+		else
+			fprintf(stderr, "sync: %s: %s: %s\n", info.peer[0] ? info.peer : "?",
+			    info.route[0] ? info.route : "-",
+			    info.message[0] ? info.message : tdv_strerror(rc));
 	}
 	tdv_sync_server_free(&srv);
 	tdv_store_free(&st);
@@ -274,6 +521,31 @@ cmd_sync(int argc, char **argv)
 			val = &o.key;
 		} else if (cli_flag(a, "--ca")) {
 			val = &o.ca;
+		} else if (cli_flag(a, "--dir")) {
+			val = &o.dir;
+		} else if (cli_flag(a, "--lists")) {
+			val = &o.lists;
+		} else if (cli_flag(a, "--kind")) {
+			val = &o.kinds;
+		} else if (cli_flag(a, "--publisher-cert")) {
+			val = &o.pub_cert;
+		} else if (cli_flag(a, "--publisher-key")) {
+			val = &o.pub_key;
+		} else if (cli_flag(a, "--enrol-ca-key")) {
+			val = &o.enrol_key;
+		} else if (cli_flag(a, "--sltd")) {
+			val = &o.sltd;
+		} else if (cli_flag(a, "--sltd-delta")) {
+			val = &o.sltd_delta;
+		} else if (cli_flag(a, "--watchlist")) {
+			val = &o.watchlist;
+		} else if (cli_flag(a, "--trust-dir")) {
+			val = &o.trust_dir;
+		} else if (cli_flag(a, "--officers")) {
+			o.officers = true;
+		} else if (cli_flag(a, "--cert-days")) {
+			num = &o.cert_days;
+			hi = 3650;
 		} else if (cli_flag(a, "--batch")) {
 			num = &o.batch;
 			hi = TDV_SYNC_MAX_RECORDS;
@@ -306,9 +578,14 @@ cmd_sync(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(argv[1], "push") == 0)
 		return do_push(&o);
+	if (strcmp(argv[1], "pull") == 0)
+		return do_pull(&o);
+	if (strcmp(argv[1], "publish") == 0)
+		return do_publish(&o);
 	if (strcmp(argv[1], "status") == 0)
 		return do_status(&o);
 	if (strcmp(argv[1], "serve") == 0)
 		return do_serve(&o);
-	return cli_error("sync: unknown subcommand '%s' (push, status, serve)", argv[1]);
+	return cli_error("sync: unknown subcommand '%s' (push, pull, status, serve, publish)",
+	    argv[1]);
 }

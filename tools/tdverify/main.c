@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{"officer", cmd_officer, "officer accounts: add, password, enable/disable, login"},
 	{"checkpoint", cmd_checkpoint, "register checkpoints in the store"},
 	{"sync", cmd_sync, "forward records to the central store (HTTPS, mutual TLS); serve it"},
+	{"setup", cmd_setup, "set up the centre (CA, admin), enrolment tokens, enrol a checkpoint"},
 	{"backup", cmd_backup, "consistent online backup of the store (SQLite backup API, pg_dump)"},
 	{"restore", cmd_restore, "check a backup and bring it back; catch up from headquarters"},
 	{"status", cmd_status, "version, store size, sync backlog, age of lists (text, JSON, Prometheus)"},

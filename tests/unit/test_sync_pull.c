@@ -1,0 +1,382 @@
+/*
+ * Sync pulls without the network: publications signed by the publisher
+ * key, the centre's choice of versions for a checkpoint (nothing, the
+ * deltas since its version, or the latest full list and what follows),
+ * and the checkpoint's refusal of anything not exactly as signed -- a
+ * changed byte of content, a changed base version, a signer of another CA
+ * or of the right CA but not the publisher, a reply that does not reach
+ * the version it announces, duplicate keys, another list -- with the
+ * previous list kept. Officer accounts replaced in one transaction
+ * (disabling the ones the centre does not list); enrolment tokens usable
+ * once, before expiry, by their checkpoint only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tdv/error.h"
+#include "tdv/screen.h"
+#include "tdv/store.h"
+#include "tdv/sync.h"
+#include "tdv/sync_transport.h"
+#include "tdv_test.h"
+
+static char dir[64];
+static char p_ca[128], p_cakey[128], p_pub[128], p_pubkey[128], p_other[128],
+    p_otherkey[128], p_rca[128], p_rcakey[128], p_rpub[128], p_rpubkey[128], lists[128];
+static tdv_store *central, *local;
+
+static void
+path(char *out, const char *name)
+{
+	snprintf(out, 128, "%s/%s", dir, name);
+}
+
+static int
+mkdir_p_ok(const char *p)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", p);
+	return system(cmd);
+}
+
+static void
+setup_pki(void)
+{
+	path(p_ca, "ca.crt");
+	path(p_cakey, "ca.key");
+	path(p_pub, "pub.crt");
+	path(p_pubkey, "pub.key");
+	path(p_other, "other.crt");
+	path(p_otherkey, "other.key");
+	path(p_rca, "rca.crt");
+	path(p_rcakey, "rca.key");
+	path(p_rpub, "rpub.crt");
+	path(p_rpubkey, "rpub.key");
+	path(lists, "lists");
+	CHECK_INT(mkdir_p_ok(lists), 0);
+	CHECK_INT(tdv_sync_pki_ca_new(p_cakey, p_ca, "test CA", 10), TDV_OK);
+	CHECK_INT(tdv_sync_pki_ca_new(p_cakey, p_ca, "test CA", 10), TDV_EEXIST);
+	CHECK_INT(tdv_sync_pki_key_new(p_pubkey), TDV_OK);
+	CHECK_INT(tdv_sync_pki_issue(p_ca, p_cakey, p_pubkey, TDV_SYNC_PUBLISHER_CN, NULL, false, 10,
+		      p_pub),
+	    TDV_OK);
+	CHECK_INT(tdv_sync_pki_key_new(p_otherkey), TDV_OK);
+	CHECK_INT(tdv_sync_pki_issue(p_ca, p_cakey, p_otherkey, "tdverify central",
+		      "IP:127.0.0.1", true, 10, p_other),
+	    TDV_OK);
+	CHECK_INT(tdv_sync_pki_ca_new(p_rcakey, p_rca, "rogue CA", 10), TDV_OK);
+	CHECK_INT(tdv_sync_pki_key_new(p_rpubkey), TDV_OK);
+	CHECK_INT(tdv_sync_pki_issue(p_rca, p_rcakey, p_rpubkey, TDV_SYNC_PUBLISHER_CN, NULL, false,
+		      10, p_rpub),
+	    TDV_OK);
+}
+
+static int64_t
+publish(tdv_store *s, const char *kind, const char *type, const char *text, const char *cert,
+    const char *key)
+{
+	int64_t v = -1;
+	char err[200];
+	CHECK_INT(tdv_sync_publish(s, kind, type, text, strlen(text), cert, key, &v, err,
+		      sizeof(err)),
+	    TDV_OK);
+	return v;
+}
+
+/* Versions listed in a reply, as "1,2,3". */
+static void
+versions_of(const tdv_buf *b, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	const char *p = tdv_buf_cstr(b);
+	size_t used = 0;
+	while ((p = strstr(p, "{\"version\":")) != NULL) {
+		p += 11;
+		int n = snprintf(out + used, outsz - used, "%s%ld", used ? "," : "", strtol(p, NULL, 10));
+		if (n > 0)
+			used += (size_t)n;
+	}
+}
+
+static const char sltd_v1[] =
+    "issuing_state,document_number,document_type,status,date_reported,source\n"
+    "UTO,X00000001,P,lost,2026-11-02,test\n"
+    "UTO,X00000002,P,stolen,2026-11-03,test\n";
+
+static void
+test_reply_chooses_versions(void)
+{
+	tdv_buf b;
+	char vs[64];
+	tdv_buf_init(&b, TDV_SYNC_MAX_PULL_BYTES);
+	CHECK_INT(publish(central, "sltd", "full", sltd_v1, p_pub, p_pubkey), 1);
+	CHECK_INT(publish(central, "sltd", "delta", "add,UTO,X00000003,P,lost,2026-11-04,t\n", p_pub,
+		      p_pubkey),
+	    2);
+	CHECK_INT(publish(central, "sltd", "delta", "remove,UTO,X00000001\n", p_pub, p_pubkey), 3);
+	int64_t v = 0;
+	char err[200];
+	CHECK_INT(tdv_sync_publish(central, "watchlist", "delta", "x", 1, p_pub, p_pubkey, &v, err,
+		      sizeof(err)),
+	    TDV_EINVAL);
+	CHECK_INT(tdv_sync_pull_reply(central, "sltd", 0, &b), TDV_OK);
+	versions_of(&b, vs, sizeof(vs));
+	CHECK_STR(vs, "1,2,3");
+	CHECK_INT(tdv_sync_pull_reply(central, "sltd", 1, &b), TDV_OK);
+	versions_of(&b, vs, sizeof(vs));
+	CHECK_STR(vs, "2,3");
+	CHECK_INT(tdv_sync_pull_reply(central, "sltd", 3, &b), TDV_OK);
+	versions_of(&b, vs, sizeof(vs));
+	CHECK_STR(vs, "");
+	CHECK(strstr(tdv_buf_cstr(&b), "\"latest\":3") != NULL);
+	CHECK_INT(tdv_sync_pull_reply(central, "sltd", 9, &b), TDV_OK);
+	versions_of(&b, vs, sizeof(vs));
+	CHECK_STR(vs, "1,2,3");
+	tdv_buf_free(&b);
+}
+
+static tdv_pull_state
+state(const char *kind)
+{
+	tdv_pull_state st;
+	CHECK_INT(tdv_store_pull_state_get(local, kind, &st), TDV_OK);
+	return st;
+}
+
+/* Replace the first occurrence of from by to in b. */
+static void
+edit(tdv_buf *b, const char *from, const char *to)
+{
+	char *p = strstr((char *)b->data, from);
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	size_t off = (size_t)(p - (char *)b->data), fl = strlen(from), tl = strlen(to);
+	tdv_buf n;
+	tdv_buf_init(&n, b->max);
+	tdv_buf_append(&n, b->data, off);
+	tdv_buf_append(&n, to, tl);
+	tdv_buf_append(&n, b->data + off + fl, b->len - off - fl);
+	tdv_buf_free(b);
+	*b = n;
+}
+
+static int
+apply(const tdv_buf *b, const char *kind)
+{
+	tdv_sync_pull_result r;
+	char err[300];
+	return tdv_sync_pull_apply(local, "CP1", kind, tdv_buf_cstr(b), b->len, p_ca, lists, &r,
+	    err, sizeof(err));
+}
+
+static int
+lookup(const char *number)
+{
+	char idx[160];
+	snprintf(idx, sizeof(idx), "%s/sltd.idx", lists);
+	tdv_sltd *s = NULL;
+	if (tdv_sltd_open(idx, &s) != TDV_OK)
+		return -1;
+	tdv_sltd_hit hits[4];
+	size_t n = 0;
+	int rc = tdv_sltd_lookup(s, "UTO", number, hits, 4, &n);
+	tdv_sltd_free(&s);
+	return rc == TDV_OK && n > 0 && hits[0].exact ? 1 : 0;
+}
+
+static void
+test_apply_and_refusals(void)
+{
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_PULL_BYTES);
+	/* at version 0: full 1 + deltas 2, 3 */
+	CHECK_INT(tdv_sync_pull_reply(central, "sltd", 0, &b), TDV_OK);
+	CHECK_INT(apply(&b, "sltd"), TDV_OK);
+	CHECK_INT(state("sltd").version, 3);
+	CHECK_INT(lookup("X00000001"), 0);
+	CHECK_INT(lookup("X00000003"), 1);
+	int64_t since = -1;
+	CHECK_INT(tdv_sync_pull_since(local, "sltd", lists, &since), TDV_OK);
+	CHECK_INT(since, 3);
+
+	CHECK_INT(publish(central, "sltd", "delta", "add,UTO,X00000004,P,lost,2026-11-05,t\n", p_pub,
+		      p_pubkey),
+	    4);
+	tdv_buf good;
+	tdv_buf_init(&good, TDV_SYNC_MAX_PULL_BYTES);
+	CHECK_INT(tdv_sync_pull_reply(central, "sltd", 3, &good), TDV_OK);
+
+	/* content changed after signing (first base64 character of data) */
+	tdv_buf_reset(&b);
+	tdv_buf_append(&b, good.data, good.len);
+	char *d = strstr((char *)b.data, "\"data\":\"");
+	CHECK(d != NULL);
+	if (d != NULL)
+		d[8] = d[8] == 'Y' ? 'Z' : 'Y';
+	CHECK_INT(apply(&b, "sltd"), TDV_EAUTH);
+	/* base version changed (it is signed) */
+	tdv_buf_reset(&b);
+	tdv_buf_append(&b, good.data, good.len);
+	edit(&b, "\"base\":3", "\"base\":2");
+	CHECK_INT(apply(&b, "sltd"), TDV_EAUTH);
+	/* reply announcing a version it does not reach */
+	tdv_buf_reset(&b);
+	tdv_buf_append(&b, good.data, good.len);
+	edit(&b, "\"latest\":4", "\"latest\":5");
+	CHECK_INT(apply(&b, "sltd"), TDV_ESYNC);
+	/* nothing sent although newer announced */
+	tdv_buf_reset(&b);
+	tdv_buf_puts(&b, "{\"kind\":\"sltd\",\"latest\":4,\"items\":[]}");
+	CHECK_INT(apply(&b, "sltd"), TDV_ESYNC);
+	/* duplicate keys, another list, not JSON */
+	tdv_buf_reset(&b);
+	tdv_buf_puts(&b, "{\"kind\":\"sltd\",\"kind\":\"sltd\",\"latest\":3,\"items\":[]}");
+	CHECK_INT(apply(&b, "sltd"), TDV_EPARSE);
+	CHECK_INT(apply(&good, "watchlist"), TDV_EPARSE);
+	tdv_buf_reset(&b);
+	tdv_buf_puts(&b, "{\"kind\":");
+	CHECK_INT(apply(&b, "sltd"), TDV_EPARSE);
+	CHECK_INT(state("sltd").version, 3);
+	CHECK_INT(lookup("X00000004"), 0);
+
+	/* a delta not chaining from version 3 (another centre's v4 on v2) */
+	char p2[160];
+	snprintf(p2, sizeof(p2), "sqlite:%s/central2.db", dir);
+	tdv_store *c2 = NULL;
+	CHECK_INT(tdv_store_open(p2, &c2, NULL, 0), TDV_OK);
+	publish(c2, "sltd", "full", sltd_v1, p_pub, p_pubkey);
+	publish(c2, "sltd", "delta", "remove,UTO,X00000002\n", p_pub, p_pubkey);
+	publish(c2, "sltd", "delta", "remove,UTO,X00000001\n", p_pub, p_pubkey);
+	/* v4 signed by a publisher of another CA */
+	publish(c2, "sltd", "delta", "add,UTO,X00000009,P,lost,2026-11-05,t\n", p_rpub, p_rpubkey);
+	CHECK_INT(tdv_sync_pull_reply(c2, "sltd", 3, &b), TDV_OK);
+	CHECK_INT(apply(&b, "sltd"), TDV_EAUTH);
+	/* v5 signed by a certificate of the right CA that is not the publisher */
+	publish(c2, "sltd", "delta", "add,UTO,X00000008,P,lost,2026-11-05,t\n", p_other,
+	    p_otherkey);
+	CHECK_INT(tdv_sync_pull_reply(c2, "sltd", 4, &b), TDV_OK);
+	edit(&b, "\"base\":4", "\"base\":3");
+	CHECK_INT(apply(&b, "sltd"), TDV_EAUTH);
+	tdv_store_free(&c2);
+	CHECK_INT(lookup("X00000009"), 0);
+	CHECK_INT(lookup("X00000003"), 1);
+	CHECK_INT(state("sltd").version, 3);
+
+	/* the genuine reply still applies */
+	CHECK_INT(apply(&good, "sltd"), TDV_OK);
+	CHECK_INT(state("sltd").version, 4);
+	CHECK_INT(lookup("X00000004"), 1);
+	/* a file replaced behind sync's back: start over from the full list */
+	char idx[160];
+	snprintf(idx, sizeof(idx), "%s/sltd.idx", lists);
+	FILE *f = fmemopen((void *)sltd_v1, sizeof(sltd_v1) - 1, "r");
+	tdv_sltd_import_opts o;
+	memset(&o, 0, sizeof(o));
+	tdv_sltd_import_stats st;
+	CHECK_INT(tdv_sltd_import(f, idx, &o, &st), TDV_OK);
+	fclose(f);
+	CHECK_INT(tdv_sync_pull_since(local, "sltd", lists, &since), TDV_OK);
+	CHECK_INT(since, 0);
+	tdv_buf_free(&b);
+	tdv_buf_free(&good);
+}
+
+static void
+test_officers_replaced(void)
+{
+	tdv_officer a = {"offa", "Officer A", TDV_ROLE_OFFICER, true};
+	tdv_officer bb = {"offb", "Officer B", TDV_ROLE_SUPERVISOR, true};
+	tdv_officer z = {"offz", "Local only", TDV_ROLE_OFFICER, true};
+	CHECK_INT(tdv_store_officer_add(central, &a, "pw-a", 4, NULL, NULL), TDV_OK);
+	CHECK_INT(tdv_store_officer_add(central, &bb, "pw-b", 4, NULL, NULL), TDV_OK);
+	CHECK_INT(tdv_store_officer_add(local, &z, "pw-z", 4, NULL, "CP1"), TDV_OK);
+	bool published = false;
+	int64_t v = 0;
+	char err[200];
+	CHECK_INT(tdv_sync_publish_officers(central, p_pub, p_pubkey, &published, &v, err,
+		      sizeof(err)),
+	    TDV_OK);
+	CHECK(published);
+	CHECK_INT(v, 1);
+	CHECK_INT(tdv_sync_publish_officers(central, p_pub, p_pubkey, &published, &v, err,
+		      sizeof(err)),
+	    TDV_OK);
+	CHECK(!published);
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_PULL_BYTES);
+	CHECK_INT(tdv_sync_pull_reply(central, "officers", 0, &b), TDV_OK);
+	CHECK(strstr(tdv_buf_cstr(&b), "pw-a") == NULL);
+	tdv_sync_pull_result r;
+	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
+		      &r, err, sizeof(err)),
+	    TDV_OK);
+	CHECK_INT(r.changed, 3); /* a, b added; z disabled */
+	tdv_officer got;
+	CHECK_INT(tdv_store_officer_authenticate(local, "offa", "pw-a", 4, "CP1", &got), TDV_OK);
+	CHECK_INT(tdv_store_officer_authenticate(local, "offz", "pw-z", 4, "CP1", &got), TDV_EAUTH);
+	CHECK_INT(tdv_store_officer_set_active(central, "offb", false, NULL, NULL), TDV_OK);
+	CHECK_INT(tdv_sync_publish_officers(central, p_pub, p_pubkey, &published, &v, err,
+		      sizeof(err)),
+	    TDV_OK);
+	CHECK(published);
+	CHECK_INT(tdv_sync_pull_reply(central, "officers", 1, &b), TDV_OK);
+	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
+		      &r, err, sizeof(err)),
+	    TDV_OK);
+	CHECK_INT(r.changed, 1);
+	CHECK_INT(tdv_store_officer_get(local, "offb", &got), TDV_OK);
+	CHECK(!got.active);
+	CHECK_INT(tdv_store_officer_authenticate(local, "offb", "pw-b", 4, "CP1", &got), TDV_EAUTH);
+	tdv_audit_report rep;
+	CHECK_INT(tdv_store_audit_verify(local, NULL, &rep), TDV_OK);
+	CHECK(rep.intact);
+	tdv_buf_free(&b);
+}
+
+static void
+test_enrol_tokens(void)
+{
+	const char *h1 = "1111111111111111111111111111111111111111111111111111111111111111";
+	const char *h2 = "2222222222222222222222222222222222222222222222222222222222222222";
+	int64_t now = tdv_store_now_ms();
+	CHECK_INT(tdv_store_enrol_token_add(central, h1, "CP1", now + 60000), TDV_OK);
+	CHECK_INT(tdv_store_enrol_token_add(central, h2, "CP1", now - 1), TDV_OK);
+	CHECK_INT(tdv_store_enrol_token_use(central, h1, "CP2", now), TDV_EAUTH);
+	CHECK_INT(tdv_store_enrol_token_use(central, h2, "CP1", now), TDV_EAUTH);
+	CHECK_INT(tdv_store_enrol_token_use(central, h1, "CP1", now), TDV_OK);
+	CHECK_INT(tdv_store_enrol_token_use(central, h1, "CP1", now), TDV_EAUTH);
+	char tok[64];
+	CHECK_INT(tdv_sync_token_new(central, "CP1", 60, tok), TDV_OK);
+	CHECK(strncmp(tok, "tdv1-", 5) == 0 && strlen(tok) == 53);
+	CHECK_INT(tdv_sync_token_new(central, "bad id!", 60, tok), TDV_EINVAL);
+}
+
+int
+main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/tdv-pull-test.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	char uri[160];
+	setup_pki();
+	snprintf(uri, sizeof(uri), "sqlite:%s/central.db", dir);
+	CHECK_INT(tdv_store_open(uri, &central, NULL, 0), TDV_OK);
+	snprintf(uri, sizeof(uri), "sqlite:%s/cp1.db", dir);
+	CHECK_INT(tdv_store_open(uri, &local, NULL, 0), TDV_OK);
+	tdv_checkpoint cp = {"CP1", "One", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(local, &cp), TDV_OK);
+	RUN(test_reply_chooses_versions);
+	RUN(test_apply_and_refusals);
+	RUN(test_officers_replaced);
+	RUN(test_enrol_tokens);
+	tdv_store_free(&local);
+	tdv_store_free(&central);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	TEST_EXIT();
+}
