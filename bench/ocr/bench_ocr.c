@@ -13,7 +13,8 @@
  * no development package is needed): the same decoded image, the same MRZ
  * band location (our locator's corners), the band rectified upright and
  * scaled to ~30 px capitals, page segmentation "single block", a
- * whitelist of the MRZ alphabet, LSTM engine; its lines get the same
+ * whitelist of the MRZ alphabet, LSTM engine with the word dictionaries
+ * switched off at initialisation (they cannot be afterwards); its lines get the same
  * check-digit correction. Its time is decode + location + rectification
  * + recognition.
  *
@@ -47,6 +48,8 @@ struct tess {
 	void *lib, *api;
 	void *(*create)(void);
 	int (*init3)(void *, const char *, const char *);
+	int (*init4)(void *, const char *, const char *, int, char **, int, char **, char **,
+	    size_t, int);
 	int (*setvar)(void *, const char *, const char *);
 	void (*setpsm)(void *, int);
 	void (*setimage)(void *, const unsigned char *, int, int, int, int);
@@ -73,6 +76,7 @@ tess_open(struct tess *t)
 		return -1;
 	SYM(t, create, "TessBaseAPICreate");
 	SYM(t, init3, "TessBaseAPIInit3");
+	SYM(t, init4, "TessBaseAPIInit4");
 	SYM(t, setvar, "TessBaseAPISetVariable");
 	SYM(t, setpsm, "TessBaseAPISetPageSegMode");
 	SYM(t, setimage, "TessBaseAPISetImage");
@@ -82,11 +86,12 @@ tess_open(struct tess *t)
 	SYM(t, end, "TessBaseAPIEnd");
 	SYM(t, del, "TessBaseAPIDelete");
 	t->api = t->create();
-	if (t->api == NULL || t->init3(t->api, NULL, "eng") != 0)
+	/* the dictionaries can only be switched off at initialisation */
+	char *names[] = {"load_system_dawg", "load_freq_dawg"}, *values[] = {"0", "0"};
+	if (t->api == NULL || t->init4(t->api, NULL, "eng", 1 /* OEM_LSTM_ONLY */, NULL, 0,
+				  names, values, 2, 0) != 0)
 		return -1;
 	t->setvar(t->api, "tessedit_char_whitelist", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<");
-	t->setvar(t->api, "load_system_dawg", "0");
-	t->setvar(t->api, "load_freq_dawg", "0");
 	t->setpsm(t->api, 6); /* PSM_SINGLE_BLOCK */
 	return 0;
 }
@@ -212,6 +217,18 @@ tess_lines(const char *text, int nl, int n, char out[][TDV_MRZ_LINE_MAX + 1])
 	return k;
 }
 
+/* Tesseract on the rectified band as one block (PSM 6). (PSM 7 on each
+ * line's strip was tried and read far worse with the eng model.) */
+static int
+tess_read(struct tess *t, const tdv_ocr_result *r, char out[][TDV_MRZ_LINE_MAX + 1])
+{
+	char *text = t->text(t->api);
+	int k = text ? tess_lines(text, r->nlines, r->nchars, out) : 0;
+	if (text)
+		t->deltext(text);
+	return k;
+}
+
 static void
 report(const char *who, const char *set, struct score *s)
 {
@@ -330,11 +347,8 @@ main(int argc, char **argv)
 						t.setimage(t.api, band->data, band->width, band->height, 1,
 						    (int)band->stride);
 						t.setres(t.api, 300);
-						char *text = t.text(t.api);
 						char tl[TDV_MRZ_MAX_LINES][TDV_MRZ_LINE_MAX + 1];
-						int k = text ? tess_lines(text, r.nlines, r.nchars, tl) : 0;
-						if (text)
-							t.deltext(text);
+						int k = tess_read(&t, &r, tl);
 						if (k == r.nlines) {
 							const char *ptrs[3] = {tl[0], tl[1], tl[2]};
 							size_t lens[3] = {(size_t)r.nchars, (size_t)r.nchars,
