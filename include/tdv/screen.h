@@ -3,8 +3,9 @@
  * watchlist of persons with transliteration-aware name matching.
  *
  * SLTD lists are imported from CSV into a compact, memory-mapped index
- * file (28 bytes per record: a 16-byte record sorted by issuing state and
- * document number, and a 12-byte entry of the OCR-confusable index).
+ * file (28.4 bytes per record: a 16-byte record sorted by issuing state and
+ * document number, a 12-byte entry of the OCR-confusable index, and a
+ * first level of every 64th key of both).
  * Every new version is written to a temporary file and renamed over the
  * old one, so a reader never sees a half-written list and a failed
  * import or update leaves the previous version in place.
@@ -277,6 +278,38 @@ int tdv_watchlist_load_csv(FILE *csv, double threshold,
 void tdv_watchlist_free(tdv_watchlist **wl);
 size_t tdv_watchlist_size(const tdv_watchlist *wl);
 double tdv_watchlist_threshold(const tdv_watchlist *wl);
+
+/*
+ * Compiled watchlist file: the loaded list (romanised names, index,
+ * strings) written as one file that tdv_watchlist_open() maps without
+ * parsing. tdv_watchlist_save writes a new file next to path, fsyncs it
+ * and renames it over path (the version is the previous file's + 1, or 1),
+ * so readers see the old or the new list, never a mix; on failure the old
+ * file is untouched. tdv_watchlist_open checks the header, the size, a
+ * SHA-256 of the whole file and every index in it: TDV_ESCREEN_INDEX for
+ * a truncated, damaged or foreign file, TDV_ENOENT when there is none.
+ */
+int tdv_watchlist_save(const tdv_watchlist *wl, const char *path,
+    uint64_t *version);
+int tdv_watchlist_open(const char *path, tdv_watchlist **out);
+
+typedef struct tdv_watchlist_info {
+	uint64_t version;   /* of the compiled file; 0 when loaded from CSV */
+	int64_t created;    /* when the list was imported (Unix time) */
+	size_t entries, names, forms; /* persons, names+aliases, distinct forms */
+	double threshold;
+	uint64_t file_bytes; /* compiled file size; 0 when loaded from CSV */
+} tdv_watchlist_info;
+
+void tdv_watchlist_info_get(const tdv_watchlist *wl, tdv_watchlist_info *info);
+
+/* Use another threshold for this loaded list (0 < threshold <= 1). */
+void tdv_watchlist_set_threshold(tdv_watchlist *wl, double threshold);
+
+/* TDV_ESCREEN_STALE when the list was imported more than max_age_days
+ * before now (Unix time); the age in whole days goes to age_days. */
+int tdv_watchlist_check_fresh(const tdv_watchlist *wl, int64_t now,
+    int max_age_days, long *age_days);
 
 /*
  * Screen one traveller: candidates are found through an index of

@@ -328,14 +328,9 @@ struct cand {
 	const char *how;
 };
 
-/* qsort has no context argument; the comparison is pure given this flag
- * and only set by tdv_name_compare() right before sorting. */
-static _Thread_local bool prefer_compound;
-
 static int
-cmp_cand(const void *pa, const void *pb)
+cmp_cand(const struct cand *a, const struct cand *b, bool prefer_compound)
 {
-	const struct cand *a = pa, *b = pb;
 	if (a->s != b->s)
 		return a->s > b->s ? -1 : 1;
 	int ca = (a->a1 >= 0) + (a->b1 >= 0), cb = (b->a1 >= 0) + (b->b1 >= 0);
@@ -344,6 +339,22 @@ cmp_cand(const void *pa, const void *pb)
 	if (a->a0 != b->a0)
 		return a->a0 - b->a0;
 	return a->b0 - b->b0;
+}
+
+/* Stable insertion sort: the lists are short (a few dozen pairs), and a
+ * stable order keeps the result independent of the sort routine. */
+static void
+sort_cands(struct cand *c, int nc, bool prefer_compound)
+{
+	for (int i = 1; i < nc; i++) {
+		struct cand x = c[i];
+		int j = i;
+		while (j > 0 && cmp_cand(&x, &c[j - 1], prefer_compound) < 0) {
+			c[j] = c[j - 1];
+			j--;
+		}
+		c[j] = x;
+	}
 }
 
 #define MAX_CANDS (TDV_NAME_MAX_TOKENS * TDV_NAME_MAX_TOKENS * 3)
@@ -515,14 +526,12 @@ tdv_name_compare(const tdv_name *A, const tdv_name *B, double threshold,
 	bool compounds = false;
 	for (int k = 0; k < nc; k++)
 		compounds |= c[k].a1 >= 0 || c[k].b1 >= 0;
-	prefer_compound = false;
-	qsort(c, (size_t)nc, sizeof(*c), cmp_cand);
+	sort_cands(c, nc, false);
 	assign(A, B, c, nc, threshold, res);
 	tdv_name_result *alt = compounds ? malloc(sizeof(*alt)) : NULL;
 	if (alt != NULL) {
 		memcpy(alt, res, sizeof(*alt));
-		prefer_compound = true;
-		qsort(c, (size_t)nc, sizeof(*c), cmp_cand);
+		sort_cands(c, nc, true);
 		assign(A, B, c, nc, threshold, alt);
 		if (alt->score > res->score)
 			memcpy(res, alt, sizeof(*res));
@@ -604,6 +613,272 @@ tdv_name_result_to_json(const tdv_name_result *res, tdv_json *j)
 	tdv_json_array_end(j);
 	tdv_json_object_end(j);
 	tdv_buf_free(&e);
+}
+
+/* --- scorer: one query against many list names ------------------------------ */
+
+/*
+ * The same score as tdv_name_compare(q, name), without the explanation,
+ * and with the work per distinct list token done once per query: a list
+ * token's keys, its similarity to each query token and to each joined
+ * pair of query tokens are kept in a table, as are the joins of adjacent
+ * list tokens. A list of a million persons has far fewer distinct tokens
+ * than names, so most names are scored from the tables alone.
+ */
+struct ltok {
+	struct tdv__tok t;
+	uint64_t h;
+};
+
+struct tdv__scorer {
+	const tdv_name *q;
+	int stride;                              /* 2 * q->ntok */
+	struct tdv__tok qj[TDV_NAME_MAX_TOKENS]; /* query joins */
+	bool qj_ok[TDV_NAME_MAX_TOKENS];
+	bool qlong;                              /* a query token of 4+ letters */
+	struct ltok *lt;
+	double *sims; /* per ltok: sim vs query token i, then join (i, i+1) vs it */
+	size_t nlt, caplt;
+	uint32_t *slots; /* ltok id + 1 */
+	size_t nslots;
+};
+
+int
+tdv__scorer_new(const tdv_name *q, struct tdv__scorer **out)
+{
+	struct tdv__scorer *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return TDV_ENOMEM;
+	s->q = q;
+	s->stride = 2 * (q->ntok > 0 ? q->ntok : 1);
+	for (int i = 0; i < q->ntok; i++)
+		s->qlong |= q->tok[i].len >= 4;
+	for (int i = 0; i + 1 < q->ntok; i++)
+		s->qj_ok[i] = join_tok(&q->tok[i], &q->tok[i + 1], &s->qj[i]);
+	*out = s;
+	return TDV_OK;
+}
+
+void
+tdv__scorer_free(struct tdv__scorer **ps)
+{
+	if (ps == NULL || *ps == NULL)
+		return;
+	struct tdv__scorer *s = *ps;
+	free(s->lt);
+	free(s->sims);
+	free(s->slots);
+	free(s);
+	*ps = NULL;
+}
+
+static uint64_t
+str_hash(const char *p, size_t n, char script)
+{
+	uint64_t h = 1469598103934665603ULL ^ (unsigned char)script;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The table entry of list token p[0..n) in script, made if new. */
+static int
+ltok_get(struct tdv__scorer *s, const char *p, size_t n, char script, uint32_t *id)
+{
+	const tdv_name *q = s->q;
+	uint64_t h = str_hash(p, n, script);
+	if (s->nslots == 0 || (s->nlt + 1) * 2 > s->nslots) {
+		size_t ns = s->nslots ? s->nslots * 2 : 256;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+		if (sl == NULL)
+			return TDV_ENOMEM;
+		for (size_t i = 0; i < s->nlt; i++) {
+			size_t k = (size_t)s->lt[i].h & (ns - 1);
+			while (sl[k] != 0)
+				k = (k + 1) & (ns - 1);
+			sl[k] = (uint32_t)i + 1;
+		}
+		free(s->slots);
+		s->slots = sl;
+		s->nslots = ns;
+	}
+	size_t k = (size_t)h & (s->nslots - 1);
+	while (s->slots[k] != 0) {
+		const struct ltok *e = &s->lt[s->slots[k] - 1];
+		if (e->h == h && e->t.len == n && e->t.script == script && memcmp(e->t.s, p, n) == 0) {
+			*id = s->slots[k] - 1;
+			return TDV_OK;
+		}
+		k = (k + 1) & (s->nslots - 1);
+	}
+	if (s->nlt == s->caplt) {
+		size_t nc = s->caplt ? s->caplt * 2 : 256;
+		struct ltok *nl = realloc(s->lt, nc * sizeof(*nl));
+		if (nl == NULL)
+			return TDV_ENOMEM;
+		s->lt = nl;
+		double *nsim = realloc(s->sims, nc * (size_t)s->stride * sizeof(*nsim));
+		if (nsim == NULL)
+			return TDV_ENOMEM;
+		s->sims = nsim;
+		s->caplt = nc;
+	}
+	struct ltok *e = &s->lt[s->nlt];
+	double *sim = s->sims + s->nlt * (size_t)s->stride;
+	memset(&e->t, 0, sizeof(e->t));
+	memcpy(e->t.s, p, n);
+	e->t.len = (uint8_t)n;
+	e->t.script = script;
+	tdv__tok_keys(&e->t);
+	e->h = h;
+	for (int i = 0; i < q->ntok; i++) {
+		const char *how;
+		sim[i] = tok_sim(&q->tok[i], &e->t, &how);
+		sim[q->ntok + i] = -1;
+		/* Query join (i, i+1) against this token, as in
+		 * tdv_name_compare (side 0). */
+		if (i + 1 < q->ntok && s->qj_ok[i]) {
+			const struct tdv__tok *j = &s->qj[i];
+			if (!(e->t.len < 4 || e->t.keylen + 3 < j->keylen ||
+			    j->keylen + 3 < e->t.keylen)) {
+				double v = tok_sim(j, &e->t, &how);
+				if (v >= 0.85)
+					sim[q->ntok + i] = v;
+			}
+		}
+	}
+	s->slots[k] = (uint32_t)s->nlt + 1;
+	*id = (uint32_t)s->nlt++;
+	return TDV_OK;
+}
+
+/* Greedy assignment and the final score, as assign() computes it. */
+static double
+score_only(const bool *partA, int na, const bool *partB, int nb, const struct cand *c, int nc)
+{
+	bool usedA[TDV_NAME_MAX_TOKENS] = {false}, usedB[TDV_NAME_MAX_TOKENS] = {false};
+	double gotA[TDV_NAME_MAX_TOKENS] = {0}, gotB[TDV_NAME_MAX_TOKENS] = {0};
+	for (int k = 0; k < nc; k++) {
+		const struct cand *x = &c[k];
+		if (usedA[x->a0] || (x->a1 >= 0 && usedA[x->a1]) || usedB[x->b0] ||
+		    (x->b1 >= 0 && usedB[x->b1]))
+			continue;
+		double v = contribution(x->s);
+		usedA[x->a0] = true;
+		gotA[x->a0] = v;
+		if (x->a1 >= 0) {
+			usedA[x->a1] = true;
+			gotA[x->a1] = v;
+		}
+		usedB[x->b0] = true;
+		gotB[x->b0] = v;
+		if (x->b1 >= 0) {
+			usedB[x->b1] = true;
+			gotB[x->b1] = v;
+		}
+	}
+	double wA = 0, wB = 0, mA = 0, mB = 0;
+	for (int i = 0; i < na; i++) {
+		double w = partA[i] ? 0.3 : 1.0;
+		wA += w;
+		mA += gotA[i] * w;
+	}
+	for (int j = 0; j < nb; j++) {
+		double w = partB[j] ? 0.3 : 1.0;
+		wB += w;
+		mB += gotB[j] * w;
+	}
+	double cA = wA > 0 ? mA / wA : 0, cB = wB > 0 ? mB / wB : 0;
+	double hi = cA > cB ? cA : cB, lo = cA > cB ? cB : cA;
+	double score = 0.7 * hi + 0.3 * lo;
+	int nmin = na < nb ? na : nb, nmax = na < nb ? nb : na;
+	if (nmin == 1 && nmax >= 2)
+		score *= 0.9;
+	return score > 1 ? 1 : score < 0 ? 0 : score;
+}
+
+int
+tdv__scorer_score(struct tdv__scorer *s, const struct tdv__cname *c, double *score)
+{
+	static const double min_accept = 0.70;
+	const tdv_name *A = s->q;
+	uint32_t id[TDV_NAME_MAX_TOKENS];
+	int nb = 0;
+	const char *p = c->latin;
+	while (*p != '\0' && nb < TDV_NAME_MAX_TOKENS) {
+		const char *e = strchr(p, ' ');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l > TDV_NAME_TOKEN_MAX)
+			l = TDV_NAME_TOKEN_MAX;
+		char script = c->scripts[nb] ? c->scripts[nb] : 'l';
+		int rc = ltok_get(s, p, l, script, &id[nb]);
+		if (rc != TDV_OK)
+			return rc;
+		nb++;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	bool partA[TDV_NAME_MAX_TOKENS], partB[TDV_NAME_MAX_TOKENS];
+	for (int i = 0; i < A->ntok; i++)
+		partA[i] = A->tok[i].particle;
+	for (int j = 0; j < nb; j++)
+		partB[j] = s->lt[id[j]].t.particle;
+	struct cand cs[MAX_CANDS];
+	int nc = 0;
+	for (int i = 0; i < A->ntok; i++) {
+		for (int j = 0; j < nb; j++) {
+			const struct tdv__tok *bt = &s->lt[id[j]].t;
+			double v = s->sims[id[j] * (size_t)s->stride + (size_t)i];
+			const char *how = "edit";
+			/* prefix_of(), for A and for the list name */
+			if (v < 0.9 &&
+			    ((A->maybe_truncated && i == A->ntok - 1 && A->tok[i].len >= 2 &&
+			      A->tok[i].len < bt->len && memcmp(A->tok[i].s, bt->s, A->tok[i].len) == 0) ||
+			     (c->truncated && j == nb - 1 && bt->len >= 2 && bt->len < A->tok[i].len &&
+			      memcmp(bt->s, A->tok[i].s, bt->len) == 0))) {
+				v = 0.9;
+				how = "prefix";
+			}
+			if (v >= min_accept && nc < MAX_CANDS)
+				cs[nc++] = (struct cand){v, i, -1, j, -1, how};
+		}
+	}
+	for (int i = 0; i + 1 < A->ntok; i++)
+		for (int k = 0; k < nb; k++) {
+			double v = s->sims[id[k] * (size_t)s->stride + (size_t)(A->ntok + i)];
+			if (v >= 0.85 && nc < MAX_CANDS)
+				cs[nc++] = (struct cand){v, i, i + 1, k, -1, "compound"};
+		}
+	/* Joins of adjacent list tokens (side 1): only a query token of four
+	 * letters or more can take one. */
+	for (int i = 0; i + 1 < nb && s->qlong; i++) {
+		struct tdv__tok j;
+		if (!join_tok(&s->lt[id[i]].t, &s->lt[id[i + 1]].t, &j))
+			continue;
+		for (int k = 0; k < A->ntok; k++) {
+			const struct tdv__tok *y = &A->tok[k];
+			if (y->len < 4 || y->keylen + 3 < j.keylen || j.keylen + 3 < y->keylen)
+				continue;
+			const char *how;
+			double v = tok_sim(&j, y, &how);
+			if (v >= 0.85 && nc < MAX_CANDS)
+				cs[nc++] = (struct cand){v, k, -1, i, i + 1, "compound"};
+		}
+	}
+	bool compounds = false;
+	for (int k = 0; k < nc; k++)
+		compounds |= cs[k].a1 >= 0 || cs[k].b1 >= 0;
+	sort_cands(cs, nc, false);
+	double best = score_only(partA, A->ntok, partB, nb, cs, nc);
+	if (compounds) {
+		sort_cands(cs, nc, true);
+		double alt = score_only(partA, A->ntok, partB, nb, cs, nc);
+		if (alt > best)
+			best = alt;
+	}
+	*score = best;
+	return TDV_OK;
 }
 
 /* --- Jaro-Winkler baseline ---------------------------------------------- */

@@ -50,4 +50,11 @@ struct tdv__cname {
 /* Rebuild a prepared name from its compact form (keys recomputed). */
 void tdv__name_expand(const struct tdv__cname *c, tdv_name *out);
 
+/* One query scored against many list names (same score as
+ * tdv_name_compare, no explanation; per-token work shared). */
+struct tdv__scorer;
+int tdv__scorer_new(const tdv_name *q, struct tdv__scorer **out);
+int tdv__scorer_score(struct tdv__scorer *s, const struct tdv__cname *c, double *score);
+void tdv__scorer_free(struct tdv__scorer **s);
+
 #endif

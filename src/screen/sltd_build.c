@@ -21,6 +21,7 @@
 #include "tdv/error.h"
 
 _Static_assert(sizeof(struct tdv__sltd_hdr) == 136, "header layout");
+_Static_assert(offsetof(struct tdv__sltd_hdr, fence_off) % 8 == 0, "fence_off aligned");
 _Static_assert(sizeof(struct tdv__sltd_rec) == 16, "record layout");
 
 /* A record being built, with its input order for "last one wins". */
@@ -425,7 +426,9 @@ write_index(const char *path, uint64_t version, long list_days,
 	h.sources_len = slen;
 	h.records_off = (h.sources_off + slen + 7) / 8 * 8;
 	h.conf_off = h.records_off + (uint64_t)n * sizeof(struct tdv__sltd_rec);
-	h.file_size = h.conf_off + (uint64_t)n * 12;
+	uint64_t nf = tdv__sltd_nfence(n);
+	h.fence_off = (h.conf_off + (uint64_t)n * 12 + 7) / 8 * 8;
+	h.file_size = h.fence_off + nf * (sizeof(struct tdv__sltd_rec) + 8);
 
 	w_put(w, &h, sizeof(h));
 	for (size_t i = 0; i < src->n; i++)
@@ -437,6 +440,11 @@ write_index(const char *path, uint64_t version, long list_days,
 		    conf[i].idx};
 		w_put(w, t, sizeof(t));
 	}
+	w_pad(w, 8);
+	for (uint64_t i = 0; i < nf; i++)
+		w_put(w, &recs[i * TDV__SLTD_FENCE], sizeof(*recs));
+	for (uint64_t i = 0; i < nf; i++)
+		w_put(w, &conf[i * TDV__SLTD_FENCE].h, sizeof(uint64_t));
 	w_flush(w);
 	if (w->err != TDV_OK || w->off != h.file_size) {
 		rc = w->err != TDV_OK ? w->err : TDV_EINTERNAL;

@@ -23,6 +23,14 @@ struct tdv_sltd {
 	const struct tdv__sltd_rec *recs;
 	const uint32_t *conf;
 	const char **sources;
+	/* First level: every 64th record / conf key (in the file), and every
+	 * 64th of those (in memory, made at open). */
+	const struct tdv__sltd_rec *rfence;
+	const uint64_t *cfence;
+	uint64_t nfence;
+	struct tdv__sltd_rec *rtop;
+	uint64_t *ctop;
+	uint64_t ntop;
 };
 
 void tdv__sltd_type_name(uint32_t t, char out[3]);
@@ -83,7 +91,9 @@ check_layout(tdv_sltd *x)
 	if (h->records_off != (h->sources_off + h->sources_len + 7) / 8 * 8)
 		return TDV_ESCREEN_INDEX;
 	if (h->conf_off != h->records_off + h->nrecords * sizeof(struct tdv__sltd_rec) ||
-	    h->file_size != h->conf_off + h->nrecords * 12)
+	    h->fence_off != (h->conf_off + h->nrecords * 12 + 7) / 8 * 8 ||
+	    h->file_size != h->fence_off + tdv__sltd_nfence(h->nrecords) *
+	    (sizeof(struct tdv__sltd_rec) + 8))
 		return TDV_ESCREEN_INDEX;
 	return TDV_OK;
 }
@@ -149,6 +159,28 @@ tdv_sltd_open(const char *index_path, tdv_sltd **out)
 	}
 	x->recs = (const struct tdv__sltd_rec *)(const void *)(x->map + x->hdr.records_off);
 	x->conf = (const uint32_t *)(const void *)(x->map + x->hdr.conf_off);
+	x->nfence = tdv__sltd_nfence(x->hdr.nrecords);
+	x->rfence = (const struct tdv__sltd_rec *)(const void *)(x->map + x->hdr.fence_off);
+	x->cfence = (const uint64_t *)(const void *)(x->rfence + x->nfence);
+	x->ntop = (x->nfence + TDV__SLTD_FENCE - 1) / TDV__SLTD_FENCE;
+	x->rtop = malloc((x->ntop ? x->ntop : 1) * sizeof(*x->rtop));
+	x->ctop = malloc((x->ntop ? x->ntop : 1) * sizeof(*x->ctop));
+	if (x->rtop == NULL || x->ctop == NULL) {
+		tdv_sltd_free(&x);
+		return TDV_ENOMEM;
+	}
+	for (uint64_t i = 0; i < x->ntop; i++) {
+		x->rtop[i] = x->rfence[i * TDV__SLTD_FENCE];
+		x->ctop[i] = x->cfence[i * TDV__SLTD_FENCE];
+	}
+	/* Lookups jump around the records: no read-ahead from disk for them,
+	 * but the fences are wanted in memory. */
+	(void)madvise((void *)(uintptr_t)x->map, x->size, MADV_RANDOM);
+	{
+		uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t a = (uintptr_t)(x->map + x->hdr.fence_off) & ~(pg - 1);
+		(void)madvise((void *)a, (size_t)((uintptr_t)(x->map + x->size) - a), MADV_WILLNEED);
+	}
 	*out = x;
 	return TDV_OK;
 }
@@ -162,6 +194,8 @@ tdv_sltd_free(tdv_sltd **idx)
 	if (x->map != NULL)
 		munmap((void *)(uintptr_t)x->map, x->size);
 	free(x->sources);
+	free(x->rtop);
+	free(x->ctop);
 	free(x);
 	*idx = NULL;
 }
@@ -191,6 +225,17 @@ tdv_sltd_verify(const tdv_sltd *x)
 		if (sa > sb || (sa == sb && a->num >= b->num))
 			return TDV_ESCREEN_INDEX;
 	}
+	for (uint64_t i = 0; i < x->nfence; i++) {
+		const struct tdv__sltd_rec *r = &x->recs[i * TDV__SLTD_FENCE];
+		const uint32_t *c = &x->conf[3 * i * TDV__SLTD_FENCE];
+		if (memcmp(&x->rfence[i], r, sizeof(*r)) != 0 ||
+		    x->cfence[i] != (((uint64_t)c[0] << 32) | c[1]))
+			return TDV_ESCREEN_INDEX;
+	}
+	for (uint64_t i = 1; i < x->hdr.nrecords; i++)
+		if ((((uint64_t)x->conf[3 * i - 3] << 32) | x->conf[3 * i - 2]) >
+		    (((uint64_t)x->conf[3 * i] << 32) | x->conf[3 * i + 1]))
+			return TDV_ESCREEN_INDEX;
 	for (uint64_t i = 0; i < x->hdr.nrecords; i++)
 		if (x->conf[3 * i + 2] >= x->hdr.nrecords ||
 		    TDV__META_SOURCE(x->recs[i].meta) >= (x->hdr.nsources ? x->hdr.nsources : 1))
@@ -250,16 +295,52 @@ fill_record(const tdv_sltd *x, const struct tdv__sltd_rec *r,
 	    tdv__sltd_source(x, TDV__META_SOURCE(r->meta)));
 }
 
-/* First record with key >= (state, num). */
+static bool
+rec_less(const struct tdv__sltd_rec *r, uint32_t state, uint64_t num)
+{
+	uint32_t s = TDV__META_STATE(r->meta);
+	return s < state || (s == state && r->num < num);
+}
+
+/*
+ * The range [*lo, *hi) of a sampled array's parent in which the first
+ * element >= key lies, given k, the position of the first sample >= key
+ * (samples are elements 0, 64, 128, ... of the parent, n elements).
+ */
+static void
+narrow(uint64_t k, uint64_t n, uint64_t *lo, uint64_t *hi)
+{
+	*lo = k > 0 ? (k - 1) * TDV__SLTD_FENCE + 1 : 0;
+	*hi = k * TDV__SLTD_FENCE < n ? k * TDV__SLTD_FENCE : n;
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+/* First record with key >= (state, num): in-memory top level, one block
+ * of 64 fences, one block of 64 records. */
 static uint64_t
 lower_bound(const tdv_sltd *x, uint32_t state, uint64_t num)
 {
-	uint64_t lo = 0, hi = x->hdr.nrecords;
+	uint64_t lo = 0, hi = x->ntop;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		const struct tdv__sltd_rec *r = &x->recs[mid];
-		uint32_t s = TDV__META_STATE(r->meta);
-		if (s < state || (s == state && r->num < num))
+		if (rec_less(&x->rtop[mid], state, num))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	narrow(lo, x->nfence, &lo, &hi);
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (rec_less(&x->rfence[mid], state, num))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	narrow(lo, x->hdr.nrecords, &lo, &hi);
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (rec_less(&x->recs[mid], state, num))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -271,6 +352,37 @@ static uint64_t
 conf_at(const tdv_sltd *x, uint64_t i)
 {
 	return ((uint64_t)x->conf[3 * i] << 32) | x->conf[3 * i + 1];
+}
+
+/* First conf entry with key >= h, the same way. */
+static uint64_t
+conf_lower_bound(const tdv_sltd *x, uint64_t h)
+{
+	uint64_t lo = 0, hi = x->ntop;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (x->ctop[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	narrow(lo, x->nfence, &lo, &hi);
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (x->cfence[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	narrow(lo, x->hdr.nrecords, &lo, &hi);
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (conf_at(x, mid) < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* True when record r's number folds to the same string as folded. */
@@ -314,14 +426,7 @@ tdv_sltd_lookup(const tdv_sltd *x, const char *state, const char *number,
 	for (size_t k = 0; k <= n; k++)
 		folded[k] = k < n ? tdv__sltd_fold_char(num[k]) : '\0';
 	uint64_t h = tdv__sltd_conf_key(sc, num);
-	uint64_t lo = 0, hi = x->hdr.nrecords;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (conf_at(x, mid) < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	uint64_t lo = conf_lower_bound(x, h);
 	for (; lo < x->hdr.nrecords && conf_at(x, lo) == h && *nhits < maxhits; lo++) {
 		uint32_t ri = x->conf[3 * lo + 2];
 		if (ri >= x->hdr.nrecords || ri == exact)

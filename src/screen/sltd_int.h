@@ -7,8 +7,15 @@
  *   records   nrecords x 16 bytes, sorted by (state, packed number)
  *   conf      nrecords x 12 bytes: (conf key hi, lo, record index) as
  *             three uint32, sorted by conf key
+ *   fences    (8-aligned) nfence x 16 bytes: a copy of every 64th record
+ *             (records 0, 64, 128, ...), then nfence x 8 bytes: every
+ *             64th conf key; nfence = ceil(nrecords / 64)
  *
- * 28 bytes per record: 100 million records fit in 2.8 GB.
+ * The fences are the first level of a two-level search: a lookup binary
+ * searches the fences (whose upper levels stay in cache; the reader also
+ * keeps every 64th fence in memory) and then one block of 64 records
+ * (1 KB), so it touches a few pages instead of ~24 scattered ones.
+ * 28.375 bytes per record: 100 million records fit in 2.84 GB.
  */
 #ifndef TDV_SCREEN_SLTD_INT_H
 #define TDV_SCREEN_SLTD_INT_H
@@ -19,10 +26,11 @@
 
 #include "tdv/screen.h"
 
-#define TDV__SLTD_MAGIC "TDVSLTD1"
+#define TDV__SLTD_MAGIC "TDVSLTD2" /* 1: without fences (refused) */
 #define TDV__SLTD_ENDIAN 0x01020304u
 #define TDV__SLTD_PACK_MAX 12
 #define TDV__SLTD_HASHED (1ULL << 63)
+#define TDV__SLTD_FENCE 64 /* records per fence */
 
 struct tdv__sltd_hdr {
 	char magic[8];
@@ -39,7 +47,7 @@ struct tdv__sltd_hdr {
 	uint64_t conf_off;
 	uint64_t file_size;
 	uint8_t sha256[32];
-	uint8_t reserved[8];
+	uint64_t fence_off; /* record fences, then conf fences */
 };
 
 /* meta: state 15 bits | type 10 | status 3 | days 16 | source 16 | flags 4 */
@@ -65,5 +73,11 @@ uint64_t tdv__sltd_pack(const char *num);
 bool tdv__sltd_unpack(uint64_t v, char *out, size_t outsz);
 char tdv__sltd_fold_char(char ch);
 uint64_t tdv__sltd_conf_key(uint32_t state, const char *num);
+
+static inline uint64_t
+tdv__sltd_nfence(uint64_t nrecords)
+{
+	return (nrecords + TDV__SLTD_FENCE - 1) / TDV__SLTD_FENCE;
+}
 
 #endif

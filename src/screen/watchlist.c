@@ -1,72 +1,120 @@
 /*
- * Watchlist of persons: CSV load, an inverted index of phonetic token keys
- * (the transliteration-neutral skeleton, its one-deletion variants and
- * the consonant skeleton) for candidate selection, and scoring of the
- * candidates with the name matcher plus date of birth, nationality, sex
- * and document numbers as evidence.
+ * Watchlist of persons.
  *
- * Names are kept in compact form (romanised tokens) and expanded only for
- * the candidates of a query, so a list of a million persons fits in a few
- * hundred megabytes.
+ * Names are romanised once when the list is loaded and interned: every
+ * distinct romanised form (tokens, their scripts, surname marks) is kept
+ * once, with the list of names (entries and aliases) that have it. The
+ * inverted index maps phonetic token keys (the transliteration-neutral
+ * skeleton, its one-deletion variants and the consonant skeleton) to
+ * forms, not to persons, so a common name costs one index posting and one
+ * name comparison however many persons carry it; date of birth,
+ * nationality and sex are then applied per person as cheap evidence.
+ *
+ * Everything lives in flat arrays with strings in one pool, so the list
+ * can be saved as a compiled file (tdv_watchlist_save) and mapped back
+ * without parsing (tdv_watchlist_open).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "screen/csv.h"
 #include "screen/names_int.h"
 #include "screen/sltd_int.h"
 #include "tdv/error.h"
 
-#define WL_MAX_DOCS 8
+#define WL_MAGIC "TDVWLST1"
+#define WL_ENDIAN 0x01020304u
+/* Best evidence a person can add to a name score (birth date +0.05,
+ * nationality +0.02): a form scoring below threshold - this is skipped. */
+#define WL_MAX_BONUS 0.07
+/* Keys of a form made only of one token live in their own key space, so
+ * the query can leave out the postings of its most common token. */
+#define WL_KIND_SINGLE 16 /* key kinds 0-3, and 16-19 for single tokens */
 
 struct wl_entry {
-	char *id;
-	char *names_utf8; /* the names as given, '|'-separated (for display) */
-	uint32_t first_name; /* index into wl->names */
-	uint8_t nnames;
-	tdv_date birth;
+	uint32_t id, reason, action; /* pool offsets */
+	uint32_t first_name;         /* names first_name .. + nnames */
+	int32_t by, bm, bd;          /* birth date; 0 unknown */
 	char nat[4];
 	char sex;
-	char *reason, *action;
+	uint8_t nnames;
+	uint8_t pad[2];
+};
+
+struct wl_form {
+	uint32_t latin, scripts; /* pool offsets */
+	uint32_t first, count;   /* its names: fnames[first .. first + count) */
+	uint16_t surname;
+	uint8_t truncated, ntok;
 };
 
 struct wl_name {
-	struct tdv__cname c;
-	uint32_t entry;
-	uint16_t utf8_off, utf8_len; /* within the entry's names_utf8 */
-	uint8_t ntok;
+	uint32_t form, entry;
 };
 
 struct posting {
 	uint32_t key;
-	uint32_t name;
+	uint32_t ref;
+};
+
+struct wl_hdr {
+	char magic[8];
+	uint32_t endian, hdr_size;
+	uint64_t version;
+	int64_t created;
+	double threshold;
+	uint64_t ne, nf, nn, nkeys, nrefs, ndocs, pool_len;
+	uint64_t file_size;
+	uint8_t sha256[32];
 };
 
 struct tdv_watchlist {
 	double threshold;
+	uint64_t version;
+	int64_t created;
+	const struct wl_entry *e;
+	const struct wl_form *f;
+	const struct wl_name *n;
+	const uint32_t *fnames; /* name ids grouped by form */
+	const uint32_t *keys, *off, *refs; /* key -> forms */
+	const struct posting *docs;        /* (document hash, entry) */
+	const char *pool;
+	size_t ne, nf, nn, nkeys, nrefs, ndocs, pool_len;
+	void *map; /* compiled file mapping, or NULL when built here */
+	size_t map_size;
+};
+
+/* --- building ---------------------------------------------------------- */
+
+struct strtab {
+	char *p;
+	size_t len, cap;
+	uint32_t *slots; /* interned strings: offset + 1 */
+	size_t nslots, nint;
+};
+
+struct builder {
+	struct strtab pool;
 	struct wl_entry *e;
 	size_t ne, cape;
+	struct wl_form *f;
+	size_t nf, capf;
+	uint32_t *fslots; /* form intern table: form id + 1 */
+	size_t nfslots;
 	struct wl_name *n;
 	size_t nn, capn;
-	/* index: sorted unique keys, offsets into refs */
-	uint32_t *keys;
-	uint32_t *off;
-	uint32_t *refs;
-	size_t nkeys;
-	/* document numbers: sorted (hash, entry) */
 	struct posting *docs;
 	size_t ndocs, capdocs;
 };
-
-static char *
-dupstr(const char *s)
-{
-	size_t l = strlen(s);
-	char *p = malloc(l + 1);
-	if (p != NULL)
-		memcpy(p, s, l + 1);
-	return p;
-}
 
 static uint32_t
 key_hash(const char *s, size_t n, uint32_t kind)
@@ -74,25 +122,178 @@ key_hash(const char *s, size_t n, uint32_t kind)
 	return (uint32_t)tdv__sltd_hash(s, n, 0x77a7c4u + kind);
 }
 
-/* The index keys of one token: skeleton, consonant skeleton, and the
- * skeleton with one letter deleted (for keys of four letters or more). */
+static int
+grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return TDV_OK;
+	size_t nc = *cap ? *cap * 2 : 1024;
+	while (nc < need)
+		nc *= 2;
+	void *q = realloc(*p, nc * elem);
+	if (q == NULL)
+		return TDV_ENOMEM;
+	*p = q;
+	*cap = nc;
+	return TDV_OK;
+}
+
+/* Append a string to the pool; intern = reuse an equal string. */
+static int
+pool_put(struct strtab *t, const char *s, bool intern, uint32_t *off)
+{
+	size_t l = strlen(s);
+	size_t h = 0;
+	if (intern) {
+		if (t->nslots == 0 || (t->nint + 1) * 2 > t->nslots) {
+			size_t ns = t->nslots ? t->nslots * 2 : 1024;
+			uint32_t *sl = calloc(ns, sizeof(*sl));
+			if (sl == NULL)
+				return TDV_ENOMEM;
+			for (size_t i = 0; i < t->nslots; i++) {
+				if (t->slots[i] == 0)
+					continue;
+				const char *x = t->p + t->slots[i] - 1;
+				size_t k = (size_t)tdv__sltd_hash(x, strlen(x), 5) & (ns - 1);
+				while (sl[k] != 0)
+					k = (k + 1) & (ns - 1);
+				sl[k] = t->slots[i];
+			}
+			free(t->slots);
+			t->slots = sl;
+			t->nslots = ns;
+		}
+		h = (size_t)tdv__sltd_hash(s, l, 5) & (t->nslots - 1);
+		while (t->slots[h] != 0) {
+			if (strcmp(t->p + t->slots[h] - 1, s) == 0) {
+				*off = t->slots[h] - 1;
+				return TDV_OK;
+			}
+			h = (h + 1) & (t->nslots - 1);
+		}
+	}
+	if (t->len + l + 1 >= UINT32_MAX - 1)
+		return TDV_ELIMIT;
+	if (grow((void **)&t->p, &t->cap, t->len + l + 1, 1) != TDV_OK)
+		return TDV_ENOMEM;
+	memcpy(t->p + t->len, s, l + 1);
+	*off = (uint32_t)t->len;
+	t->len += l + 1;
+	if (intern) {
+		t->slots[h] = *off + 1;
+		t->nint++;
+	}
+	return TDV_OK;
+}
+
+/* The form id of (latin, scripts, surname, truncated), made if new. */
+static int
+form_intern(struct builder *b, const char *latin, const char *scripts,
+    uint16_t surname, bool trunc, uint8_t ntok, uint32_t *id)
+{
+	if (b->nfslots == 0 || (b->nf + 1) * 2 > b->nfslots) {
+		size_t ns = b->nfslots ? b->nfslots * 2 : 1024;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+		if (sl == NULL)
+			return TDV_ENOMEM;
+		for (size_t i = 0; i < b->nf; i++) {
+			const char *x = b->pool.p + b->f[i].latin;
+			size_t k = (size_t)tdv__sltd_hash(x, strlen(x), 11 + b->f[i].surname) & (ns - 1);
+			while (sl[k] != 0)
+				k = (k + 1) & (ns - 1);
+			sl[k] = (uint32_t)i + 1;
+		}
+		free(b->fslots);
+		b->fslots = sl;
+		b->nfslots = ns;
+	}
+	size_t h = (size_t)tdv__sltd_hash(latin, strlen(latin), 11 + surname) & (b->nfslots - 1);
+	while (b->fslots[h] != 0) {
+		const struct wl_form *f = &b->f[b->fslots[h] - 1];
+		if (f->surname == surname && f->truncated == trunc &&
+		    strcmp(b->pool.p + f->latin, latin) == 0 &&
+		    strcmp(b->pool.p + f->scripts, scripts) == 0) {
+			*id = b->fslots[h] - 1;
+			return TDV_OK;
+		}
+		h = (h + 1) & (b->nfslots - 1);
+	}
+	if (b->nf >= UINT32_MAX - 1)
+		return TDV_ELIMIT;
+	if (grow((void **)&b->f, &b->capf, b->nf + 1, sizeof(*b->f)) != TDV_OK)
+		return TDV_ENOMEM;
+	struct wl_form f;
+	memset(&f, 0, sizeof(f));
+	int rc = pool_put(&b->pool, latin, false, &f.latin);
+	if (rc == TDV_OK)
+		rc = pool_put(&b->pool, scripts, true, &f.scripts);
+	if (rc != TDV_OK)
+		return rc;
+	f.surname = surname;
+	f.truncated = trunc;
+	f.ntok = ntok;
+	b->f[b->nf] = f;
+	b->fslots[h] = (uint32_t)b->nf + 1;
+	*id = (uint32_t)b->nf++;
+	return TDV_OK;
+}
+
+/* Consonant classes of the letters that romanisations and OCR confuse
+ * (the cheap substitutions of the matcher: C/K/S/Z/G/J, V/F/B/P, D/T,
+ * M/N); H dropped. */
+static char
+coarse(char c)
+{
+	switch (c) {
+	case 'C': case 'K': case 'Q': case 'G': case 'J': case 'S': case 'Z': case 'X':
+		return 'K';
+	case 'V': case 'F': case 'B': case 'P': case 'W':
+		return 'P';
+	case 'D': case 'T':
+		return 'T';
+	case 'M': case 'N':
+		return 'N';
+	case 'H':
+		return 0;
+	default:
+		return c;
+	}
+}
+
+/*
+ * The index keys of one token: its skeleton, its consonant skeleton, for
+ * keys of two to four letters the skeleton with its first letter put in
+ * the coarse class above, and the skeleton with one letter deleted (keys
+ * of four letters or more; for four-letter keys not the first letter,
+ * whose three-letter rest, like ANG of WANG, ZHANG, FANG and TANG, would
+ * bring in half a Chinese list: a first letter that differs by a cheap
+ * substitution is caught by the coarse key, and any other difference in
+ * the first letter leaves a four-letter token at 0.75, too little to
+ * lift a name over the threshold).
+ */
 static size_t
-token_keys(const struct tdv__tok *t, uint32_t *out, size_t max)
+token_keys(const struct tdv__tok *t, uint32_t kind0, uint32_t *out, size_t max)
 {
 	size_t n = 0;
 	if (t->keylen == 0 || t->particle)
 		return 0;
-	out[n++] = key_hash(t->key, t->keylen, 0);
+	out[n++] = key_hash(t->key, t->keylen, kind0 + 0);
 	if (t->conslen >= 2 && n < max)
-		out[n++] = key_hash(t->cons, t->conslen, 1);
+		out[n++] = key_hash(t->cons, t->conslen, kind0 + 1);
+	if (t->keylen >= 2 && t->keylen <= 4 && n < max) {
+		char k[TDV_NAME_TOKEN_MAX + 1];
+		memcpy(k, t->key, t->keylen);
+		k[0] = coarse(k[0]) ? coarse(k[0]) : k[0];
+		out[n++] = key_hash(k, t->keylen, kind0 + 3);
+	}
 	if (t->keylen >= 4) {
 		char d[TDV_NAME_TOKEN_MAX + 1];
-		for (size_t i = 0; i < t->keylen && n < max; i++) {
+		for (size_t i = t->keylen == 4 ? 1 : 0; i < t->keylen && n < max; i++) {
 			if (i > 0 && t->key[i] == t->key[i - 1])
 				continue;
 			memcpy(d, t->key, i);
 			memcpy(d + i, t->key + i + 1, t->keylen - i - 1u);
-			out[n++] = key_hash(d, t->keylen - 1u, 2);
+			out[n++] = key_hash(d, t->keylen - 1u, kind0 + 2);
 		}
 	}
 	return n;
@@ -122,26 +323,9 @@ parse_birth(const char *s, tdv_date *d)
 	return tdv_date_parse_iso(buf, d);
 }
 
-static int
-grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return TDV_OK;
-	size_t nc = *cap ? *cap * 2 : 1024;
-	while (nc < need)
-		nc *= 2;
-	void *q = realloc(*p, nc * elem);
-	if (q == NULL)
-		return TDV_ENOMEM;
-	*p = q;
-	*cap = nc;
-	return TDV_OK;
-}
-
 /* Add one CSV row; msg explains a rejection. */
 static int
-add_row(tdv_watchlist *wl, const char *const *f, size_t nf, struct posting **pp,
-    size_t *np, size_t *capp, char *msg, size_t msgsz)
+add_row(struct builder *b, const char *const *f, size_t nf, char *msg, size_t msgsz)
 {
 	if (nf != 8) {
 		snprintf(msg, msgsz, "expected 8 fields, got %zu", nf);
@@ -153,10 +337,14 @@ add_row(tdv_watchlist *wl, const char *const *f, size_t nf, struct posting **pp,
 	}
 	struct wl_entry e;
 	memset(&e, 0, sizeof(e));
-	if (parse_birth(f[2], &e.birth) != TDV_OK) {
+	tdv_date birth;
+	if (parse_birth(f[2], &birth) != TDV_OK) {
 		snprintf(msg, msgsz, "bad birth date '%.16s' (YYYY, YYYY-MM or YYYY-MM-DD)", f[2]);
 		return TDV_ESCREEN_CSV;
 	}
+	e.by = birth.year;
+	e.bm = birth.month;
+	e.bd = birth.day;
 	size_t nl = strlen(f[3]);
 	if (nl > 3) {
 		snprintf(msg, msgsz, "bad nationality '%.8s'", f[3]);
@@ -182,13 +370,29 @@ add_row(tdv_watchlist *wl, const char *const *f, size_t nf, struct posting **pp,
 		}
 		e.sex = s;
 	}
-	/* Names and aliases. */
-	struct wl_name names[TDV_WATCH_MAX_ALIASES];
-	struct tdv__tok toks[TDV_NAME_MAX_TOKENS];
+	if (b->ne >= TDV_WATCH_MAX_ENTRIES) {
+		snprintf(msg, msgsz, "list larger than %u entries", TDV_WATCH_MAX_ENTRIES);
+		return TDV_ELIMIT;
+	}
+	/* Names and aliases: romanise all first, so a bad alias rejects the
+	 * row before anything is added. */
+	struct {
+		char latin[TDV_NAME_MAX_BYTES + 1];
+		char scripts[TDV_NAME_MAX_TOKENS + 1];
+		uint16_t surname;
+		bool trunc;
+		uint8_t ntok;
+	} *nm = malloc(TDV_WATCH_MAX_ALIASES * sizeof(*nm));
+	struct tdv__tok *toks = malloc(TDV_NAME_MAX_TOKENS * sizeof(*toks));
+	if (nm == NULL || toks == NULL) {
+		free(nm);
+		free(toks);
+		return TDV_ENOMEM;
+	}
 	size_t nnames = 0;
 	const char *p = f[1];
 	int rc = TDV_OK;
-	while (rc == TDV_OK) {
+	for (;;) {
 		const char *bar = strchr(p, '|');
 		size_t l = bar ? (size_t)(bar - p) : strlen(p);
 		if (nnames == TDV_WATCH_MAX_ALIASES) {
@@ -205,91 +409,54 @@ add_row(tdv_watchlist *wl, const char *const *f, size_t nf, struct posting **pp,
 			rc = TDV_ESCREEN_CSV;
 			break;
 		}
-		struct wl_name *wn = &names[nnames];
-		memset(wn, 0, sizeof(*wn));
-		char latin[TDV_NAME_MAX_BYTES + 1], scripts[TDV_NAME_MAX_TOKENS + 1];
 		size_t o = 0;
+		nm[nnames].surname = 0;
 		for (int i = 0; i < nt; i++) {
 			size_t tl = strlen(toks[i].s);
-			if (o + tl + 2 >= sizeof(latin))
+			if (o + tl + 2 >= sizeof(nm[nnames].latin))
 				break;
 			if (i > 0)
-				latin[o++] = ' ';
-			memcpy(latin + o, toks[i].s, tl);
+				nm[nnames].latin[o++] = ' ';
+			memcpy(nm[nnames].latin + o, toks[i].s, tl);
 			o += tl;
-			scripts[i] = toks[i].script;
+			nm[nnames].scripts[i] = toks[i].script;
 			if (toks[i].surname)
-				wn->c.surname |= (uint16_t)(1u << i);
+				nm[nnames].surname |= (uint16_t)(1u << i);
 		}
-		latin[o] = '\0';
-		scripts[nt] = '\0';
-		wn->c.latin = dupstr(latin);
-		wn->c.scripts = dupstr(scripts);
-		wn->c.truncated = trunc;
-		wn->ntok = (uint8_t)nt;
-		wn->utf8_off = (uint16_t)(p - f[1]);
-		wn->utf8_len = (uint16_t)l;
-		if (wn->c.latin == NULL || wn->c.scripts == NULL) {
-			free(wn->c.latin);
-			free(wn->c.scripts);
-			rc = TDV_ENOMEM;
-			break;
-		}
+		nm[nnames].latin[o] = '\0';
+		nm[nnames].scripts[nt] = '\0';
+		nm[nnames].trunc = trunc;
+		nm[nnames].ntok = (uint8_t)nt;
 		nnames++;
 		if (bar == NULL)
 			break;
 		p = bar + 1;
 	}
-	if (rc == TDV_OK && (wl->ne >= TDV_WATCH_MAX_ENTRIES)) {
-		snprintf(msg, msgsz, "list larger than %u entries", TDV_WATCH_MAX_ENTRIES);
-		rc = TDV_ELIMIT;
-	}
+	free(toks);
 	if (rc == TDV_OK)
-		rc = grow((void **)&wl->e, &wl->cape, wl->ne + 1, sizeof(*wl->e));
+		rc = grow((void **)&b->e, &b->cape, b->ne + 1, sizeof(*b->e));
 	if (rc == TDV_OK)
-		rc = grow((void **)&wl->n, &wl->capn, wl->nn + nnames, sizeof(*wl->n));
-	if (rc == TDV_OK) {
-		e.id = dupstr(f[0]);
-		e.names_utf8 = dupstr(f[1]);
-		e.reason = dupstr(f[6]);
-		e.action = dupstr(f[7]);
-		if (!e.id || !e.names_utf8 || !e.reason || !e.action) {
-			free(e.id), free(e.names_utf8), free(e.reason), free(e.action);
-			rc = TDV_ENOMEM;
-		}
+		rc = grow((void **)&b->n, &b->capn, b->nn + nnames, sizeof(*b->n));
+	if (rc == TDV_OK)
+		rc = pool_put(&b->pool, f[0], false, &e.id);
+	if (rc == TDV_OK)
+		rc = pool_put(&b->pool, f[6], true, &e.reason);
+	if (rc == TDV_OK)
+		rc = pool_put(&b->pool, f[7], true, &e.action);
+	uint32_t entry = (uint32_t)b->ne;
+	e.first_name = (uint32_t)b->nn;
+	for (size_t i = 0; i < nnames && rc == TDV_OK; i++) {
+		uint32_t fid;
+		rc = form_intern(b, nm[i].latin, nm[i].scripts, nm[i].surname, nm[i].trunc,
+		    nm[i].ntok, &fid);
+		if (rc == TDV_OK)
+			b->n[b->nn++] = (struct wl_name){fid, entry};
 	}
-	if (rc != TDV_OK) {
-		for (size_t i = 0; i < nnames; i++) {
-			free(names[i].c.latin);
-			free(names[i].c.scripts);
-		}
-		return rc;
-	}
-	uint32_t entry = (uint32_t)wl->ne;
-	e.first_name = (uint32_t)wl->nn;
+	free(nm);
+	if (rc != TDV_OK)
+		return rc; /* only out of memory or limits: the load stops */
 	e.nnames = (uint8_t)nnames;
-	wl->e[wl->ne++] = e;
-	for (size_t i = 0; i < nnames; i++) {
-		names[i].entry = entry;
-		uint32_t ni = (uint32_t)wl->nn;
-		wl->n[wl->nn++] = names[i];
-		/* Postings for the name's tokens. */
-		tdv_name *tn = malloc(sizeof(*tn));
-		if (tn == NULL)
-			return TDV_ENOMEM;
-		tdv__name_expand(&names[i].c, tn);
-		for (int t = 0; t < tn->ntok; t++) {
-			uint32_t k[TDV_NAME_TOKEN_MAX + 2];
-			size_t nk = token_keys(&tn->tok[t], k, sizeof(k) / sizeof(k[0]));
-			if (grow((void **)pp, capp, *np + nk, sizeof(**pp)) != TDV_OK) {
-				free(tn);
-				return TDV_ENOMEM;
-			}
-			for (size_t j = 0; j < nk; j++)
-				(*pp)[(*np)++] = (struct posting){k[j], ni};
-		}
-		free(tn);
-	}
+	b->e[b->ne++] = e;
 	/* Document numbers. */
 	p = f[5];
 	while (*p != '\0') {
@@ -300,9 +467,9 @@ add_row(tdv_watchlist *wl, const char *const *f, size_t nf, struct posting **pp,
 			memcpy(raw, p, l);
 			raw[l] = '\0';
 			if (tdv_sltd_normalise_number(raw, num, sizeof(num)) == TDV_OK) {
-				if (grow((void **)&wl->docs, &wl->capdocs, wl->ndocs + 1, sizeof(*wl->docs)) != TDV_OK)
+				if (grow((void **)&b->docs, &b->capdocs, b->ndocs + 1, sizeof(*b->docs)) != TDV_OK)
 					return TDV_ENOMEM;
-				wl->docs[wl->ndocs++] = (struct posting){key_hash(num, strlen(num), 9), entry};
+				b->docs[b->ndocs++] = (struct posting){key_hash(num, strlen(num), 9), entry};
 			}
 		}
 		if (bar == NULL)
@@ -318,39 +485,122 @@ cmp_post(const void *pa, const void *pb)
 	const struct posting *a = pa, *b = pb;
 	if (a->key != b->key)
 		return a->key < b->key ? -1 : 1;
-	return a->name < b->name ? -1 : a->name > b->name;
+	return a->ref < b->ref ? -1 : a->ref > b->ref;
 }
 
+/* Form -> names table, key -> forms index; moves everything into wl. */
 static int
-build_index(tdv_watchlist *wl, struct posting *p, size_t np)
+build_index(struct builder *b, tdv_watchlist *wl)
 {
+	if (b->nf >= (1u << 28))
+		return TDV_ELIMIT; /* refs keep the form in 28 bits */
+	uint32_t *fn = malloc((b->nn ? b->nn : 1) * sizeof(*fn));
+	if (fn == NULL)
+		return TDV_ENOMEM;
+	for (size_t i = 0; i < b->nf; i++)
+		b->f[i].count = 0;
+	for (size_t i = 0; i < b->nn; i++)
+		b->f[b->n[i].form].count++;
+	uint32_t acc = 0;
+	for (size_t i = 0; i < b->nf; i++) {
+		b->f[i].first = acc;
+		acc += b->f[i].count;
+		b->f[i].count = 0;
+	}
+	for (size_t i = 0; i < b->nn; i++) {
+		struct wl_form *f = &b->f[b->n[i].form];
+		fn[f->first + f->count++] = (uint32_t)i;
+	}
+	/* Postings: one per (key, form). */
+	struct posting *p = NULL;
+	size_t np = 0, capp = 0;
+	tdv_name *tn = malloc(sizeof(*tn));
+	if (tn == NULL) {
+		free(fn);
+		return TDV_ENOMEM;
+	}
+	int rc = TDV_OK;
+	for (size_t i = 0; i < b->nf && rc == TDV_OK; i++) {
+		struct tdv__cname c = {b->pool.p + b->f[i].latin, b->pool.p + b->f[i].scripts,
+		    b->f[i].surname, b->f[i].truncated != 0};
+		tdv__name_expand(&c, tn);
+		uint32_t kind0 = tn->ntok == 1 ? WL_KIND_SINGLE : 0;
+		for (int t = 0; t < tn->ntok && rc == TDV_OK; t++) {
+			uint32_t k[TDV_NAME_TOKEN_MAX + 2];
+			size_t nk = token_keys(&tn->tok[t], kind0, k, sizeof(k) / sizeof(k[0]));
+			rc = grow((void **)&p, &capp, np + nk, sizeof(*p));
+			for (size_t j = 0; j < nk && rc == TDV_OK; j++)
+				p[np++] = (struct posting){k[j], (uint32_t)i << 4 | (uint32_t)t};
+		}
+	}
+	free(tn);
+	if (rc != TDV_OK) {
+		free(p);
+		free(fn);
+		return rc;
+	}
 	if (np > 0)
 		qsort(p, np, sizeof(*p), cmp_post);
 	size_t nk = 0;
 	for (size_t i = 0; i < np; i++)
 		if (i == 0 || p[i].key != p[i - 1].key)
 			nk++;
-	wl->keys = malloc((nk ? nk : 1) * sizeof(*wl->keys));
-	wl->off = malloc((nk + 1) * sizeof(*wl->off));
-	wl->refs = malloc((np ? np : 1) * sizeof(*wl->refs));
-	if (wl->keys == NULL || wl->off == NULL || wl->refs == NULL)
+	uint32_t *keys = malloc((nk ? nk : 1) * sizeof(*keys));
+	uint32_t *off = malloc((nk + 1) * sizeof(*off));
+	uint32_t *refs = malloc((np ? np : 1) * sizeof(*refs));
+	if (keys == NULL || off == NULL || refs == NULL) {
+		free(keys), free(off), free(refs), free(p), free(fn);
 		return TDV_ENOMEM;
+	}
 	size_t k = 0, r = 0;
 	for (size_t i = 0; i < np; i++) {
-		if (i > 0 && p[i].key == p[i - 1].key && p[i].name == p[i - 1].name)
-			continue; /* a name hit twice under one key */
+		if (i > 0 && p[i].key == p[i - 1].key && p[i].ref == p[i - 1].ref)
+			continue; /* a form hit twice under one key */
 		if (i == 0 || p[i].key != p[i - 1].key) {
-			wl->keys[k] = p[i].key;
-			wl->off[k] = (uint32_t)r;
+			keys[k] = p[i].key;
+			off[k] = (uint32_t)r;
 			k++;
 		}
-		wl->refs[r++] = p[i].name;
+		refs[r++] = p[i].ref;
 	}
-	wl->off[k] = (uint32_t)r;
+	off[k] = (uint32_t)r;
+	free(p);
+	if (b->ndocs > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(b->docs, b->ndocs, sizeof(*b->docs), cmp_post);
+	wl->e = b->e;
+	wl->ne = b->ne;
+	wl->f = b->f;
+	wl->nf = b->nf;
+	wl->n = b->n;
+	wl->nn = b->nn;
+	wl->fnames = fn;
+	wl->keys = keys;
+	wl->off = off;
+	wl->refs = refs;
 	wl->nkeys = k;
-	if (wl->ndocs > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
-		qsort(wl->docs, wl->ndocs, sizeof(*wl->docs), cmp_post);
+	wl->nrefs = r;
+	wl->docs = b->docs;
+	wl->ndocs = b->ndocs;
+	wl->pool = b->pool.p;
+	wl->pool_len = b->pool.len;
+	b->e = NULL;
+	b->f = NULL;
+	b->n = NULL;
+	b->docs = NULL;
+	b->pool.p = NULL;
 	return TDV_OK;
+}
+
+static void
+builder_free(struct builder *b)
+{
+	free(b->pool.p);
+	free(b->pool.slots);
+	free(b->e);
+	free(b->f);
+	free(b->fslots);
+	free(b->n);
+	free(b->docs);
 }
 
 int
@@ -361,20 +611,23 @@ tdv_watchlist_load_csv(FILE *csv, double threshold, tdv_screen_error_fn on_error
 	if (st == NULL)
 		st = &s0;
 	memset(st, 0, sizeof(*st));
+	if (out == NULL)
+		return TDV_EINVAL;
 	*out = NULL;
 	if (csv == NULL)
 		return TDV_EINVAL;
 	tdv_watchlist *wl = calloc(1, sizeof(*wl));
+	struct builder *b = calloc(1, sizeof(*b));
 	tdv__csv *c = malloc(sizeof(*c));
-	if (wl == NULL || c == NULL) {
+	if (wl == NULL || c == NULL || b == NULL) {
 		free(wl);
 		free(c);
+		free(b);
 		return TDV_ENOMEM;
 	}
 	wl->threshold = threshold > 0 && threshold <= 1 ? threshold : TDV_NAMES_DEFAULT_THRESHOLD;
+	wl->created = (int64_t)time(NULL);
 	tdv__csv_init(c, csv);
-	struct posting *p = NULL;
-	size_t np = 0, capp = 0;
 	char msg[200];
 	int rc;
 	bool first = true;
@@ -397,7 +650,7 @@ tdv_watchlist_load_csv(FILE *csv, double threshold, tdv_screen_error_fn on_error
 		}
 		first = false;
 		st->lines++;
-		rc = add_row(wl, c->fields, c->nfields, &p, &np, &capp, msg, sizeof(msg));
+		rc = add_row(b, c->fields, c->nfields, msg, sizeof(msg));
 		if (rc == TDV_ENOMEM || rc == TDV_ELIMIT)
 			break;
 		if (rc != TDV_OK) {
@@ -410,11 +663,12 @@ tdv_watchlist_load_csv(FILE *csv, double threshold, tdv_screen_error_fn on_error
 		rc = 0;
 	}
 	free(c);
-	if (rc >= 0 && wl->ne == 0)
+	if (rc >= 0 && b->ne == 0)
 		rc = TDV_ESCREEN_CSV;
 	if (rc >= 0)
-		rc = build_index(wl, p, np);
-	free(p);
+		rc = build_index(b, wl);
+	builder_free(b);
+	free(b);
 	if (rc != TDV_OK) {
 		tdv_watchlist_free(&wl);
 		return rc;
@@ -424,28 +678,27 @@ tdv_watchlist_load_csv(FILE *csv, double threshold, tdv_screen_error_fn on_error
 	return TDV_OK;
 }
 
+#define UNCONST(p) ((void *)(uintptr_t)(p))
+
 void
 tdv_watchlist_free(tdv_watchlist **pwl)
 {
 	if (pwl == NULL || *pwl == NULL)
 		return;
 	tdv_watchlist *wl = *pwl;
-	for (size_t i = 0; i < wl->ne; i++) {
-		free(wl->e[i].id);
-		free(wl->e[i].names_utf8);
-		free(wl->e[i].reason);
-		free(wl->e[i].action);
+	if (wl->map != NULL) {
+		munmap(wl->map, wl->map_size);
+	} else {
+		free(UNCONST(wl->e));
+		free(UNCONST(wl->f));
+		free(UNCONST(wl->n));
+		free(UNCONST(wl->fnames));
+		free(UNCONST(wl->keys));
+		free(UNCONST(wl->off));
+		free(UNCONST(wl->refs));
+		free(UNCONST(wl->docs));
+		free(UNCONST(wl->pool));
 	}
-	for (size_t i = 0; i < wl->nn; i++) {
-		free(wl->n[i].c.latin);
-		free(wl->n[i].c.scripts);
-	}
-	free(wl->e);
-	free(wl->n);
-	free(wl->keys);
-	free(wl->off);
-	free(wl->refs);
-	free(wl->docs);
 	free(wl);
 	*pwl = NULL;
 }
@@ -462,11 +715,324 @@ tdv_watchlist_threshold(const tdv_watchlist *wl)
 	return wl->threshold;
 }
 
+/* --- compiled file ------------------------------------------------------ */
+
+/*
+ * Layout (native byte order, recorded in the header): header, then the
+ * sections entries, forms, names, form-names, keys, key offsets, refs,
+ * documents and the string pool, each starting on an 8-byte boundary.
+ * The SHA-256 covers the whole file with its own field zero.
+ */
+struct layout {
+	uint64_t off[9], len[9], size;
+};
+
+static bool
+make_layout(const struct wl_hdr *h, struct layout *L)
+{
+	if (h->ne > TDV_WATCH_MAX_ENTRIES || h->nn > h->ne * TDV_WATCH_MAX_ALIASES ||
+	    h->nf > h->nn || h->nkeys >= UINT32_MAX || h->nrefs >= UINT32_MAX ||
+	    h->ndocs >= UINT32_MAX || h->pool_len >= UINT32_MAX)
+		return false;
+	L->len[0] = h->ne * sizeof(struct wl_entry);
+	L->len[1] = h->nf * sizeof(struct wl_form);
+	L->len[2] = h->nn * sizeof(struct wl_name);
+	L->len[3] = h->nn * 4;
+	L->len[4] = h->nkeys * 4;
+	L->len[5] = (h->nkeys + 1) * 4;
+	L->len[6] = h->nrefs * 4;
+	L->len[7] = h->ndocs * sizeof(struct posting);
+	L->len[8] = h->pool_len;
+	uint64_t o = sizeof(struct wl_hdr);
+	for (int i = 0; i < 9; i++) {
+		o = (o + 7) / 8 * 8;
+		L->off[i] = o;
+		o += L->len[i];
+	}
+	L->size = o;
+	return true;
+}
+
+static int
+fsync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		return TDV_ELIMIT;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return TDV_EIO;
+	int rc = fsync(fd) == 0 ? TDV_OK : TDV_EIO;
+	close(fd);
+	return rc;
+}
+
+static int
+put(int fd, EVP_MD_CTX *md, const void *p, size_t n, uint64_t *pos)
+{
+	static const char zero[8];
+	while (*pos % 8 != 0) {
+		if (write(fd, zero, 1) != 1 || EVP_DigestUpdate(md, zero, 1) != 1)
+			return TDV_EIO;
+		(*pos)++;
+	}
+	const char *c = p;
+	while (n > 0) {
+		size_t k = n > (1u << 20) ? (1u << 20) : n;
+		ssize_t w = write(fd, c, k);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0 || EVP_DigestUpdate(md, c, (size_t)w) != 1)
+			return TDV_EIO;
+		c += w;
+		n -= (size_t)w;
+		*pos += (uint64_t)w;
+	}
+	return TDV_OK;
+}
+
+int
+tdv_watchlist_save(const tdv_watchlist *wl, const char *path, uint64_t *version)
+{
+	if (wl == NULL || path == NULL)
+		return TDV_EINVAL;
+	uint64_t ver = 1;
+	tdv_watchlist *old = NULL;
+	if (tdv_watchlist_open(path, &old) == TDV_OK) {
+		ver = old->version + 1;
+		tdv_watchlist_free(&old);
+	}
+	struct wl_hdr h;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, WL_MAGIC, 8);
+	h.endian = WL_ENDIAN;
+	h.hdr_size = sizeof(h);
+	h.version = ver;
+	h.created = wl->created;
+	h.threshold = wl->threshold;
+	h.ne = wl->ne;
+	h.nf = wl->nf;
+	h.nn = wl->nn;
+	h.nkeys = wl->nkeys;
+	h.nrefs = wl->nrefs;
+	h.ndocs = wl->ndocs;
+	h.pool_len = wl->pool_len;
+	struct layout L;
+	if (!make_layout(&h, &L))
+		return TDV_ELIMIT;
+	h.file_size = L.size;
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return TDV_ELIMIT;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return TDV_EIO;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ?
+	    TDV_OK : TDV_ECRYPTO;
+	uint64_t pos = 0;
+	const void *sec[9] = {wl->e, wl->f, wl->n, wl->fnames, wl->keys, wl->off,
+	    wl->refs, wl->docs, wl->pool};
+	if (rc == TDV_OK)
+		rc = put(fd, md, &h, sizeof(h), &pos);
+	for (int i = 0; i < 9 && rc == TDV_OK; i++)
+		rc = put(fd, md, sec[i], (size_t)L.len[i], &pos);
+	unsigned int mdlen = 0;
+	if (rc == TDV_OK && (pos != L.size ||
+	    EVP_DigestFinal_ex(md, h.sha256, &mdlen) != 1 || mdlen != 32))
+		rc = TDV_ECRYPTO;
+	if (rc == TDV_OK &&
+	    (pwrite(fd, h.sha256, 32, (off_t)offsetof(struct wl_hdr, sha256)) != 32 ||
+	    fsync(fd) != 0))
+		rc = TDV_EIO;
+	EVP_MD_CTX_free(md);
+	if (close(fd) != 0 && rc == TDV_OK)
+		rc = TDV_EIO;
+	if (rc == TDV_OK && rename(tmp, path) != 0)
+		rc = TDV_EIO;
+	if (rc != TDV_OK) {
+		unlink(tmp);
+		return rc;
+	}
+	if (version != NULL)
+		*version = ver;
+	return fsync_parent(path);
+}
+
+static bool
+pool_str(const tdv_watchlist *wl, uint32_t off)
+{
+	return off < wl->pool_len;
+}
+
+/* Every index and offset of a mapped file in range, so a forged file
+ * cannot make the matcher read outside the mapping. */
+static bool
+check_content(const tdv_watchlist *wl)
+{
+	if (wl->pool_len == 0 || wl->pool[wl->pool_len - 1] != '\0')
+		return false;
+	for (size_t i = 0; i < wl->ne; i++) {
+		const struct wl_entry *e = &wl->e[i];
+		if (!pool_str(wl, e->id) || !pool_str(wl, e->reason) || !pool_str(wl, e->action) ||
+		    e->nnames == 0 || e->nnames > TDV_WATCH_MAX_ALIASES ||
+		    (uint64_t)e->first_name + e->nnames > wl->nn || e->nat[3] != '\0' ||
+		    (e->sex != 0 && e->sex != 'M' && e->sex != 'F' && e->sex != 'X'))
+			return false;
+	}
+	for (size_t i = 0; i < wl->nf; i++) {
+		const struct wl_form *f = &wl->f[i];
+		if (!pool_str(wl, f->latin) || !pool_str(wl, f->scripts) ||
+		    (uint64_t)f->first + f->count > wl->nn || f->ntok == 0 ||
+		    f->ntok > TDV_NAME_MAX_TOKENS)
+			return false;
+		const char *lat = wl->pool + f->latin;
+		size_t ll = strlen(lat), sp = 0;
+		for (size_t k = 0; k < ll; k++)
+			sp += lat[k] == ' ';
+		if (ll == 0 || ll > TDV_NAME_MAX_BYTES || sp + 1 != f->ntok ||
+		    strlen(wl->pool + f->scripts) != f->ntok)
+			return false;
+	}
+	for (size_t i = 0; i < wl->nn; i++)
+		if (wl->n[i].form >= wl->nf || wl->n[i].entry >= wl->ne || wl->fnames[i] >= wl->nn)
+			return false;
+	if (wl->off[0] != 0 || wl->off[wl->nkeys] != wl->nrefs)
+		return false;
+	for (size_t i = 0; i < wl->nkeys; i++)
+		if (wl->off[i] > wl->off[i + 1] || (i > 0 && wl->keys[i - 1] >= wl->keys[i]))
+			return false;
+	for (size_t i = 0; i < wl->nrefs; i++)
+		if ((wl->refs[i] >> 4) >= wl->nf)
+			return false;
+	for (size_t i = 0; i < wl->ndocs; i++)
+		if (wl->docs[i].ref >= wl->ne || (i > 0 && wl->docs[i - 1].key > wl->docs[i].key))
+			return false;
+	return true;
+}
+
+int
+tdv_watchlist_open(const char *path, tdv_watchlist **out)
+{
+	if (path == NULL || out == NULL)
+		return TDV_EINVAL;
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return TDV_ENOENT;
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size < sizeof(struct wl_hdr)) {
+		close(fd);
+		return TDV_ESCREEN_INDEX;
+	}
+	size_t size = (size_t)sb.st_size;
+	void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return TDV_EIO;
+	struct wl_hdr h;
+	memcpy(&h, m, sizeof(h));
+	struct layout L;
+	if (memcmp(h.magic, WL_MAGIC, 8) != 0 || h.endian != WL_ENDIAN ||
+	    h.hdr_size != sizeof(h) || !make_layout(&h, &L) || L.size != size ||
+	    h.file_size != size || !(h.threshold > 0 && h.threshold <= 1)) {
+		munmap(m, size);
+		return TDV_ESCREEN_INDEX; /* truncated, extended or foreign */
+	}
+	/* The digest: a damaged file is refused, not half used. */
+	uint8_t want[32], got[32];
+	memcpy(want, h.sha256, 32);
+	memset(h.sha256, 0, 32);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int mdlen = 0;
+	bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, &h, sizeof(h)) == 1 &&
+	    EVP_DigestUpdate(md, (const char *)m + sizeof(h), size - sizeof(h)) == 1 &&
+	    EVP_DigestFinal_ex(md, got, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free(md);
+	if (!ok || memcmp(want, got, 32) != 0) {
+		munmap(m, size);
+		return ok ? TDV_ESCREEN_INDEX : TDV_ECRYPTO;
+	}
+	tdv_watchlist *wl = calloc(1, sizeof(*wl));
+	if (wl == NULL) {
+		munmap(m, size);
+		return TDV_ENOMEM;
+	}
+	const char *base = m;
+	wl->map = m;
+	wl->map_size = size;
+	wl->threshold = h.threshold;
+	wl->version = h.version;
+	wl->created = h.created;
+	wl->ne = (size_t)h.ne;
+	wl->nf = (size_t)h.nf;
+	wl->nn = (size_t)h.nn;
+	wl->nkeys = (size_t)h.nkeys;
+	wl->nrefs = (size_t)h.nrefs;
+	wl->ndocs = (size_t)h.ndocs;
+	wl->pool_len = (size_t)h.pool_len;
+	wl->e = (const void *)(base + L.off[0]);
+	wl->f = (const void *)(base + L.off[1]);
+	wl->n = (const void *)(base + L.off[2]);
+	wl->fnames = (const void *)(base + L.off[3]);
+	wl->keys = (const void *)(base + L.off[4]);
+	wl->off = (const void *)(base + L.off[5]);
+	wl->refs = (const void *)(base + L.off[6]);
+	wl->docs = (const void *)(base + L.off[7]);
+	wl->pool = base + L.off[8];
+	if (wl->ne == 0 || !check_content(wl)) {
+		tdv_watchlist_free(&wl);
+		return TDV_ESCREEN_INDEX;
+	}
+	*out = wl;
+	return TDV_OK;
+}
+
+void
+tdv_watchlist_info_get(const tdv_watchlist *wl, tdv_watchlist_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->version = wl->version;
+	info->created = wl->created;
+	info->entries = wl->ne;
+	info->names = wl->nn;
+	info->forms = wl->nf;
+	info->threshold = wl->threshold;
+	info->file_bytes = wl->map_size;
+}
+
+void
+tdv_watchlist_set_threshold(tdv_watchlist *wl, double threshold)
+{
+	if (threshold > 0 && threshold <= 1)
+		wl->threshold = threshold;
+}
+
+int
+tdv_watchlist_check_fresh(const tdv_watchlist *wl, int64_t now, int max_age_days,
+    long *age_days)
+{
+	int64_t age = now >= wl->created ? (now - wl->created) / 86400 : 0;
+	if (age_days != NULL)
+		*age_days = (long)age;
+	return age > max_age_days ? TDV_ESCREEN_STALE : TDV_OK;
+}
+
 /* --- matching -------------------------------------------------------- */
 
 struct cand {
-	uint32_t name;
-	uint16_t hits;    /* distinct query tokens that hit this name */
+	uint32_t form;
+	uint16_t hits;    /* distinct query tokens that hit this form */
+	uint16_t mask;    /* the form's tokens that were hit */
 	int16_t last_tok; /* last query token counted */
 };
 
@@ -475,40 +1041,63 @@ struct cset {
 	size_t n, cap; /* open addressing, cap a power of two */
 };
 
-static int
-cset_add(struct cset *s, uint32_t name, int tok)
+static size_t
+cset_slot(const struct cset *s, uint32_t form)
 {
+	size_t h = (form * 2654435761u) & (s->cap - 1);
+	while (s->v[h].form != UINT32_MAX && s->v[h].form != form)
+		h = (h + 1) & (s->cap - 1);
+	return h;
+}
+
+static void
+cset_count(struct cand *c, int tok, uint32_t ref)
+{
+	if (c->last_tok != tok) {
+		c->last_tok = (int16_t)tok;
+		c->hits++;
+	}
+	c->mask |= (uint16_t)(1u << (ref & 15u));
+}
+
+/* ref: form << 4 | position of the hit token in the form. */
+static int
+cset_add(struct cset *s, uint32_t ref, int tok)
+{
+	uint32_t form = ref >> 4;
 	if ((s->n + 1) * 2 > s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 1024;
 		struct cand *nv = malloc(nc * sizeof(*nv));
 		if (nv == NULL)
 			return TDV_ENOMEM;
 		for (size_t i = 0; i < nc; i++)
-			nv[i].name = UINT32_MAX;
-		for (size_t i = 0; i < s->cap; i++) {
-			if (s->v[i].name == UINT32_MAX)
-				continue;
-			size_t h = (s->v[i].name * 2654435761u) & (nc - 1);
-			while (nv[h].name != UINT32_MAX)
-				h = (h + 1) & (nc - 1);
-			nv[h] = s->v[i];
-		}
+			nv[i].form = UINT32_MAX;
+		struct cset t = {nv, 0, nc};
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i].form != UINT32_MAX)
+				nv[cset_slot(&t, s->v[i].form)] = s->v[i];
 		free(s->v);
 		s->v = nv;
 		s->cap = nc;
 	}
-	size_t h = (name * 2654435761u) & (s->cap - 1);
-	while (s->v[h].name != UINT32_MAX && s->v[h].name != name)
-		h = (h + 1) & (s->cap - 1);
-	if (s->v[h].name == UINT32_MAX) {
-		s->v[h] = (struct cand){name, 0, -1};
+	size_t h = cset_slot(s, form);
+	if (s->v[h].form == UINT32_MAX) {
+		s->v[h] = (struct cand){form, 0, 0, -1};
 		s->n++;
 	}
-	if (s->v[h].last_tok != tok) {
-		s->v[h].last_tok = (int16_t)tok;
-		s->v[h].hits++;
-	}
+	cset_count(&s->v[h], tok, ref);
 	return TDV_OK;
+}
+
+/* Count a hit for a form already there; never adds one. */
+static void
+cset_probe(struct cset *s, uint32_t ref, int tok)
+{
+	if (s->cap == 0)
+		return;
+	size_t h = cset_slot(s, ref >> 4);
+	if (s->v[h].form != UINT32_MAX)
+		cset_count(&s->v[h], tok, ref);
 }
 
 static size_t
@@ -531,26 +1120,27 @@ evidence(const struct wl_entry *e, const tdv_traveller *t, char *why, size_t why
 {
 	double adj = 0;
 	size_t o = 0;
-	why[0] = '\0';
+	if (why != NULL)
+		why[0] = '\0';
 #define WHY(...)                                                                \
 	do {                                                                    \
-		if (o < whysz) {                                                \
+		if (why != NULL && o < whysz) {                                 \
 			int w_ = snprintf(why + o, whysz - o, __VA_ARGS__);     \
 			if (w_ > 0)                                             \
 				o += (size_t)w_;                                \
 		}                                                               \
 	} while (0)
-	if (e->birth.year != 0 && t->birth.year != 0) {
-		int dy = e->birth.year - t->birth.year;
+	if (e->by != 0 && t->birth.year != 0) {
+		int dy = e->by - t->birth.year;
 		if (dy < 0)
 			dy = -dy;
-		bool full = e->birth.day != 0 && t->birth.day != 0;
-		if (dy == 0 && full && e->birth.month == t->birth.month &&
-		    e->birth.day == t->birth.day) {
+		bool full = e->bd != 0 && t->birth.day != 0;
+		if (dy == 0 && full && e->bm == t->birth.month &&
+		    e->bd == t->birth.day) {
 			adj += 0.05;
 			WHY("%sbirth date equal +0.05", o ? "; " : "");
-		} else if (dy == 0 && !(full || (e->birth.month && t->birth.month &&
-		    e->birth.month != t->birth.month))) {
+		} else if (dy == 0 && !(full || (e->bm && t->birth.month &&
+		    e->bm != t->birth.month))) {
 			adj += 0.02;
 			WHY("%sbirth year equal +0.02", o ? "; " : "");
 		} else if (dy == 0) {
@@ -579,125 +1169,155 @@ evidence(const struct wl_entry *e, const tdv_traveller *t, char *why, size_t why
 	return adj;
 }
 
+/* A kept hit while screening: the full tdv_watch_hit (with its
+ * explanation) is made only for the few kept at the end. */
+struct top {
+	double score, ns;
+	double raw; /* before clamping to 1: more evidence ranks first */
+	uint32_t entry;
+	const struct wl_form *f; /* NULL: a document number hit */
+};
+
 static int
-cmp_hit(const void *pa, const void *pb)
+cmp_top(const struct top *a, const struct top *b)
 {
-	const tdv_watch_hit *a = pa, *b = pb;
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
+	if (a->raw != b->raw)
+		return a->raw > b->raw ? -1 : 1;
 	return a->entry < b->entry ? -1 : a->entry > b->entry;
 }
 
-/* Insert h into the best-first array hits[0..*n) of capacity max (an
+/* Insert h into the best-first array top[0..*n) of capacity max (an
  * insertion step, no sort: a common name can give thousands of hits). */
 static void
-keep_best(tdv_watch_hit *hits, size_t max, size_t *n, const tdv_watch_hit *h)
+keep_best(struct top *top, size_t max, size_t *n, const struct top *h)
 {
 	if (max == 0)
 		return;
+	if (*n == max && cmp_top(h, &top[max - 1]) >= 0)
+		return; /* the usual case for the many persons of a common name */
 	size_t at = *n;
 	for (size_t i = 0; i < *n; i++)
-		if (hits[i].entry == h->entry) {
-			if (!(h->score > hits[i].score))
+		if (top[i].entry == h->entry) {
+			if (cmp_top(h, &top[i]) >= 0)
 				return;
 			at = i; /* better score for an entry already kept */
 			break;
 		}
 	if (at == *n) {
-		if (*n == max) {
-			if (cmp_hit(h, &hits[max - 1]) >= 0)
-				return;
+		if (*n == max)
 			at = max - 1;
-		} else {
+		else
 			(*n)++;
-		}
 	}
-	/* Move h up from slot `at` to its place. */
-	while (at > 0 && cmp_hit(h, &hits[at - 1]) < 0) {
-		hits[at] = hits[at - 1];
+	while (at > 0 && cmp_top(h, &top[at - 1]) < 0) {
+		top[at] = top[at - 1];
 		at--;
 	}
-	hits[at] = *h;
+	top[at] = *h;
 }
 
 int
 tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
     tdv_watch_hit *hits, size_t maxhits, size_t *nhits)
 {
+	if (nhits == NULL)
+		return TDV_EINVAL;
 	*nhits = 0;
-	if (wl == NULL || t == NULL || t->name == NULL)
+	if (wl == NULL || t == NULL || t->name == NULL || (hits == NULL && maxhits > 0))
 		return TDV_EINVAL;
 	tdv_name *q = NULL;
 	int rc = tdv_name_new(t->name, strlen(t->name), &q);
 	if (rc != TDV_OK)
 		return rc;
+	/* Keys of each query token, and how many forms they reach. */
+	uint32_t (*km)[2][TDV_NAME_TOKEN_MAX + 2] = malloc(TDV_NAME_MAX_TOKENS * sizeof(*km));
+	size_t nk[TDV_NAME_MAX_TOKENS][2];
+	size_t vol[TDV_NAME_MAX_TOKENS];
+	tdv_name *en = malloc(sizeof(*en));
+	size_t maxtop = maxhits, ntop = 0;
+	struct top *top = malloc((maxtop ? maxtop : 1) * sizeof(*top));
 	struct cset cs = {NULL, 0, 0};
+	if (km == NULL || en == NULL || top == NULL)
+		rc = TDV_ENOMEM;
+	int qn = 0, skip = -1;
+	struct tdv__scorer *sc = NULL;
+	if (rc == TDV_OK)
+		rc = tdv__scorer_new(q, &sc);
 	for (int i = 0; i < q->ntok && rc == TDV_OK; i++) {
-		uint32_t k[TDV_NAME_TOKEN_MAX + 2];
-		size_t nk = token_keys(&q->tok[i], k, sizeof(k) / sizeof(k[0]));
-		for (size_t j = 0; j < nk && rc == TDV_OK; j++) {
-			size_t at = find_key(wl, k[j]);
-			if (at == SIZE_MAX)
+		qn += !q->tok[i].particle;
+		vol[i] = 0;
+		for (int s = 0; s < 2; s++)
+			nk[i][s] = token_keys(&q->tok[i], s ? WL_KIND_SINGLE : 0, km[i][s],
+			    TDV_NAME_TOKEN_MAX + 2);
+		for (size_t j = 0; j < nk[i][0]; j++) {
+			size_t at = find_key(wl, km[i][0][j]);
+			if (at != SIZE_MAX)
+				vol[i] += wl->off[at + 1] - wl->off[at];
+		}
+		if (nk[i][0] > 0 && (skip < 0 || vol[i] > vol[skip]))
+			skip = i;
+	}
+	/*
+	 * A form of two or more tokens is scored only when at least two
+	 * query tokens hit two of its tokens (one when the query has one). So the query
+	 * token reaching the most forms adds no forms of its own: it only
+	 * counts its hits on forms the other tokens brought in (forms of a
+	 * single token have their own keys and are always looked up).
+	 */
+	if (qn < 2)
+		skip = -1;
+	for (int pass = 0; pass < 2 && rc == TDV_OK; pass++) {
+		for (int i = 0; i < q->ntok && rc == TDV_OK; i++) {
+			if ((pass == 0) == (i == skip))
 				continue;
-			for (uint32_t r = wl->off[at]; r < wl->off[at + 1] && rc == TDV_OK; r++)
-				rc = cset_add(&cs, wl->refs[r], i);
+			for (int s = 0; s < 2 && rc == TDV_OK; s++) {
+				for (size_t j = 0; j < nk[i][s] && rc == TDV_OK; j++) {
+					size_t at = find_key(wl, km[i][s][j]);
+					if (at == SIZE_MAX)
+						continue;
+					for (uint32_t r = wl->off[at]; r < wl->off[at + 1] && rc == TDV_OK; r++) {
+						if (i == skip && s == 0)
+							cset_probe(&cs, wl->refs[r], i);
+						else
+							rc = cset_add(&cs, wl->refs[r], i);
+					}
+				}
+			}
 		}
 	}
-	tdv_name *en = malloc(sizeof(*en));
-	tdv_watch_hit *h = malloc(sizeof(*h));
-	if (en == NULL || h == NULL)
-		rc = TDV_ENOMEM;
-	/* Query tokens that count: particles are not indexed. */
-	int qn = 0;
-	for (int i = 0; i < q->ntok; i++)
-		qn += !q->tok[i].particle;
-	/* Names that romanise alike score alike: remember each distinct
-	 * romanised form's name score for this query. */
-	size_t mcap = 64;
-	while (mcap < cs.n * 2)
-		mcap *= 2;
-	struct memo {
-		const char *latin;
-		double score;
-	} *memo = calloc(mcap, sizeof(*memo));
-	if (memo == NULL)
-		rc = TDV_ENOMEM;
+	/* Each candidate form is compared once; the persons carrying it
+	 * then get their evidence. */
 	for (size_t i = 0; i < cs.cap && rc == TDV_OK; i++) {
 		struct cand *c = &cs.v[i];
-		if (c->name == UINT32_MAX)
+		if (c->form == UINT32_MAX)
 			continue;
-		const struct wl_name *wn = &wl->n[c->name];
-		int need = qn < wn->ntok ? qn : wn->ntok;
+		const struct wl_form *f = &wl->f[c->form];
+		int need = qn < f->ntok ? qn : f->ntok;
 		if (need > 2)
 			need = 2;
-		if (c->hits < need)
+		/* need hits from distinct query tokens on distinct tokens of
+		 * the form (with hits >= 2 and two tokens of the form hit, two
+		 * query tokens can be paired with two different ones). */
+		if (c->hits < need || (need >= 2 && (c->mask & (c->mask - 1u)) == 0))
 			continue;
-		const struct wl_entry *e = &wl->e[wn->entry];
-		size_t mh = (size_t)tdv__sltd_hash(wn->c.latin, strlen(wn->c.latin), 3) & (mcap - 1);
-		while (memo[mh].latin != NULL && strcmp(memo[mh].latin, wn->c.latin) != 0)
-			mh = (mh + 1) & (mcap - 1);
-		h->detail.nparts = 0;
-		h->evidence[0] = '\0';
-		if (memo[mh].latin != NULL) {
-			h->name_score = memo[mh].score;
-		} else {
-			tdv__name_expand(&wn->c, en);
-			tdv_name_compare(q, en, wl->threshold, &h->detail);
-			h->name_score = h->detail.score;
-			memo[mh].latin = wn->c.latin;
-			memo[mh].score = h->name_score;
+		struct tdv__cname cn = {UNCONST(wl->pool + f->latin), UNCONST(wl->pool + f->scripts),
+		    f->surname, f->truncated != 0};
+		double ns = 0;
+		if ((rc = tdv__scorer_score(sc, &cn, &ns)) != TDV_OK)
+			break;
+		if (ns + WL_MAX_BONUS < wl->threshold)
+			continue;
+		for (uint32_t k = 0; k < f->count; k++) {
+			const struct wl_name *wn = &wl->n[wl->fnames[f->first + k]];
+			double raw = ns + evidence(&wl->e[wn->entry], t, NULL, 0);
+			double v = raw < 0 ? 0 : raw > 1 ? 1 : raw;
+			if (v < wl->threshold)
+				continue;
+			struct top x = {v, ns, raw, wn->entry, f};
+			keep_best(top, maxtop, &ntop, &x);
 		}
-		h->entry = wn->entry;
-		double s = h->name_score + evidence(e, t, h->evidence, sizeof(h->evidence));
-		h->score = s < 0 ? 0 : s > 1 ? 1 : s;
-		if (h->score < wl->threshold)
-			continue;
-		h->internal = wn; /* the explanation is made for the kept hits only */
-		h->id = e->id;
-		h->matched_name = wn->c.latin;
-		h->reason = e->reason;
-		h->action = e->action;
-		keep_best(hits, maxhits, nhits, h);
 	}
 	/* A listed document number is a hit whatever the name says. */
 	if (rc == TDV_OK && t->document_number != NULL && t->document_number[0] != '\0') {
@@ -713,36 +1333,43 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 					hi = mid;
 			}
 			for (size_t i = lo; i < wl->ndocs && wl->docs[i].key == key; i++) {
-				const struct wl_entry *e = &wl->e[wl->docs[i].name];
-				const struct wl_name *wn = &wl->n[e->first_name];
-				tdv__name_expand(&wn->c, en);
-				memset(h, 0, sizeof(*h));
-				tdv_name_compare(q, en, wl->threshold, &h->detail);
-				h->entry = wl->docs[i].name;
-				h->name_score = h->detail.score;
-				h->score = 1.0;
-				snprintf(h->evidence, sizeof(h->evidence), "document number listed");
-				h->internal = NULL;
-				h->id = e->id;
-				h->matched_name = wn->c.latin;
-				h->reason = e->reason;
-				h->action = e->action;
-				keep_best(hits, maxhits, nhits, h);
+				struct top x = {1.0, 0, 2.0, wl->docs[i].ref, NULL};
+				keep_best(top, maxtop, &ntop, &x);
 			}
 		}
 	}
-	for (size_t i = 0; i < *nhits && rc == TDV_OK; i++) {
-		const struct wl_name *wn = hits[i].internal;
-		if (wn == NULL)
-			continue;
-		tdv__name_expand(&wn->c, en);
-		tdv_name_compare(q, en, wl->threshold, &hits[i].detail);
-		hits[i].internal = NULL;
+	/* The kept hits in full, with their explanations. */
+	for (size_t i = 0; i < ntop && rc == TDV_OK; i++) {
+		tdv_watch_hit *hh = &hits[i];
+		const struct wl_entry *e = &wl->e[top[i].entry];
+		const struct wl_form *f = top[i].f ? top[i].f : &wl->f[wl->n[e->first_name].form];
+		memset(hh, 0, sizeof(*hh));
+		struct tdv__cname cn = {UNCONST(wl->pool + f->latin), UNCONST(wl->pool + f->scripts),
+		    f->surname, f->truncated != 0};
+		tdv__name_expand(&cn, en);
+		tdv_name_compare(q, en, wl->threshold, &hh->detail);
+		hh->entry = top[i].entry;
+		hh->score = top[i].score;
+		if (top[i].f != NULL) {
+			hh->name_score = top[i].ns;
+			(void)evidence(e, t, hh->evidence, sizeof(hh->evidence));
+		} else {
+			hh->name_score = hh->detail.score;
+			snprintf(hh->evidence, sizeof(hh->evidence), "document number listed");
+		}
+		hh->id = wl->pool + e->id;
+		hh->matched_name = wl->pool + f->latin;
+		hh->reason = wl->pool + e->reason;
+		hh->action = wl->pool + e->action;
+		hh->internal = NULL;
 	}
-	free(memo);
+	if (rc == TDV_OK)
+		*nhits = ntop;
+	tdv__scorer_free(&sc);
 	free(cs.v);
+	free(km);
 	free(en);
-	free(h);
+	free(top);
 	tdv_name_free(&q);
 	return rc;
 }

@@ -10,6 +10,8 @@
 #include "tdv/error.h"
 #include "tdv/screen.h"
 #include "tdv_test.h"
+/* internal: the watchlist scorer, checked against the pairwise score */
+#include "../../src/screen/names_int.h"
 
 #define MAX_CATS 64
 
@@ -45,7 +47,8 @@ test_names_labelled_set_precision_and_recall(void)
 	tdv_name_result *res = malloc(sizeof(*res));
 	if (res == NULL)
 		return;
-	int shown = 0;
+	int shown = 0, scorer_shown = 0;
+	long scorer_n = 0, scorer_same = 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (line[0] == '#')
 			continue;
@@ -79,6 +82,36 @@ test_names_labelled_set_precision_and_recall(void)
 				c->tn++;
 			continue;
 		}
+		/* The watchlist's scorer (one query against many names, per-token
+		 * work shared) gives exactly the pairwise score. */
+		{
+			tdv_name *qa = NULL, *nb = NULL;
+			if (tdv_name_new(field[3], strlen(field[3]), &qa) == TDV_OK &&
+			    tdv_name_new(field[4], strlen(field[4]), &nb) == TDV_OK) {
+				struct tdv__scorer *sc = NULL;
+				double v = -1;
+				char scripts[TDV_NAME_MAX_TOKENS + 1];
+				for (int k = 0; k < nb->ntok; k++)
+					scripts[k] = nb->tok[k].script;
+				scripts[nb->ntok] = '\0';
+				uint16_t sur = 0;
+				for (int k = 0; k < nb->ntok; k++)
+					if (nb->tok[k].surname)
+						sur |= (uint16_t)(1u << k);
+				struct tdv__cname cn = {nb->latin, scripts, sur, nb->maybe_truncated};
+				if (tdv__scorer_new(qa, &sc) == TDV_OK &&
+				    tdv__scorer_score(sc, &cn, &v) == TDV_OK) {
+					scorer_same += v == res->score;
+					if (v != res->score && scorer_shown++ < 5)
+						fprintf(stderr, "scorer differs on pair %s: %.6f vs %.6f\n",
+						    field[0], v, res->score);
+				}
+				scorer_n++;
+				tdv__scorer_free(&sc);
+			}
+			tdv_name_free(&qa);
+			tdv_name_free(&nb);
+		}
 		if (label && res->match)
 			c->tp++;
 		else if (label)
@@ -96,6 +129,9 @@ test_names_labelled_set_precision_and_recall(void)
 	fclose(f);
 	free(res);
 	CHECK(n >= 2000);
+	printf("watchlist scorer equal to the pairwise score on %ld of %ld pairs\n",
+	    scorer_same, scorer_n);
+	CHECK(scorer_n >= 2000 && scorer_same == scorer_n);
 	long tp = 0, fp = 0, tn = 0, fn = 0, err = 0;
 	printf("%-34s %6s %6s %6s %6s %6s\n", "category", "TP", "FN", "TN", "FP", "errors");
 	for (int i = 0; i < ncats; i++) {

@@ -299,6 +299,115 @@ test_screen_sltd_normalise_number(void)
 	CHECK_INT(tdv_sltd_normalise_number("\xc3\xa9", out, sizeof(out)), TDV_EINVAL);
 }
 
+/* Number i of the large list: letters and digits, no confusable pairs
+ * other than the ones made on purpose below. */
+static void
+big_number(unsigned i, char out[12])
+{
+	static const char al[] = "ACEFHKMNPRTUVWXY";
+	unsigned x = i * 2654435761u;
+	out[0] = al[x & 15];
+	out[1] = al[(x >> 4) & 15];
+	snprintf(out + 2, 10, "%07u", i);
+}
+
+/* Enough records for all three search levels (top, fences, records):
+ * every listed number is found, every unlisted one is not, also after a
+ * delta that removes and adds records across many blocks. */
+static void
+test_screen_sltd_large_list_all_levels(void)
+{
+	static const char *const st[] = {"D", "FRA", "UTO"};
+	const unsigned n = 20000;
+	size_t cap = (size_t)n * 48 + 64, len = 0;
+	char *csv = malloc(cap);
+	CHECK(csv != NULL);
+	if (csv == NULL)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		char num[12];
+		big_number(i, num);
+		len += (size_t)snprintf(csv + len, cap - len, "%s,%s,P,lost,2025-01-%02u,s%u\n",
+		    st[i % 3], num, i % 28 + 1, i % 5);
+	}
+	char path[160];
+	snprintf(path, sizeof(path), "%s/big.idx", dir);
+	FILE *f = fmemopen(csv, len, "r");
+	tdv_sltd_import_stats ist;
+	CHECK_INT(tdv_sltd_import(f, path, NULL, &ist), TDV_OK);
+	fclose(f);
+	CHECK_INT(ist.records, n);
+	tdv_sltd *idx = NULL;
+	CHECK_INT(tdv_sltd_open(path, &idx), TDV_OK);
+	if (idx == NULL) {
+		free(csv);
+		return;
+	}
+	CHECK_INT(tdv_sltd_verify(idx), TDV_OK);
+	tdv_sltd_info info;
+	tdv_sltd_info_get(idx, &info);
+	CHECK(info.bytes_per_record < 29.0);
+	unsigned found = 0, wrong = 0, possible = 0;
+	for (unsigned i = 0; i < n; i++) {
+		char num[12];
+		big_number(i, num);
+		tdv_sltd_hit h[4];
+		size_t nh = 0;
+		CHECK_INT(tdv_sltd_lookup(idx, st[i % 3], num, h, 4, &nh), TDV_OK);
+		found += nh >= 1 && h[0].exact && strcmp(h[0].rec.document_number, num) == 0;
+		/* The same number under another state is not listed. */
+		CHECK_INT(tdv_sltd_lookup(idx, st[(i + 1) % 3], num, h, 4, &nh), TDV_OK);
+		wrong += nh != 0;
+		/* Digit 0 read as letter O: a possible hit, not an exact one. */
+		if (i % 97 == 0) {
+			char *z = strchr(num + 2, '0');
+			if (z != NULL) {
+				*z = 'O';
+				CHECK_INT(tdv_sltd_lookup(idx, st[i % 3], num, h, 4, &nh), TDV_OK);
+				possible += nh == 1 && !h[0].exact;
+			}
+		}
+	}
+	CHECK_INT(found, n);
+	CHECK_INT(wrong, 0);
+	CHECK(possible > 150);
+	tdv_sltd_free(&idx);
+	/* Delta: remove every 7th record, add 3000 new ones. */
+	len = 0;
+	for (unsigned i = 0; i < n; i += 7) {
+		char num[12];
+		big_number(i, num);
+		len += (size_t)snprintf(csv + len, cap - len, "remove,%s,%s\n", st[i % 3], num);
+	}
+	for (unsigned i = n; i < n + 3000; i++) {
+		char num[12];
+		big_number(i, num);
+		len += (size_t)snprintf(csv + len, cap - len, "add,%s,%s,P,stolen,2025-02-01,s9\n",
+		    st[i % 3], num);
+	}
+	f = fmemopen(csv, len, "r");
+	CHECK_INT(tdv_sltd_update(path, f, NULL, &ist), TDV_OK);
+	fclose(f);
+	CHECK_INT(tdv_sltd_open(path, &idx), TDV_OK);
+	if (idx != NULL) {
+		CHECK_INT(tdv_sltd_verify(idx), TDV_OK);
+		unsigned bad = 0;
+		for (unsigned i = 0; i < n + 3000; i++) {
+			char num[12];
+			big_number(i, num);
+			tdv_sltd_hit h[4];
+			size_t nh = 0;
+			tdv_sltd_lookup(idx, st[i % 3], num, h, 4, &nh);
+			bool want = i >= n || i % 7 != 0;
+			bad += want != (nh >= 1 && h[0].exact);
+		}
+		CHECK_INT(bad, 0);
+		tdv_sltd_free(&idx);
+	}
+	unlink(path);
+	free(csv);
+}
+
 int
 main(void)
 {
@@ -313,6 +422,7 @@ main(void)
 	RUN(test_screen_sltd_delta_update_switches_version);
 	RUN(test_screen_sltd_empty_or_bad_input_keeps_previous_version);
 	RUN(test_screen_sltd_truncated_or_corrupt_index_is_refused);
+	RUN(test_screen_sltd_large_list_all_levels);
 	unlink(idxpath);
 	rmdir(dir);
 	TEST_EXIT();

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "tdv/error.h"
 #include "tdv/screen.h"
@@ -147,6 +149,156 @@ test_screen_watchlist_bad_input(void)
 	CHECK_INT(tdv_watchlist_match(wl, &t, h, 2, &n), TDV_EUTF8);
 }
 
+/* The compiled file: same answers as the CSV list, versions, age, and a
+ * truncated or damaged file refused as a whole. */
+static void
+test_screen_watchlist_compiled_file(void)
+{
+	if (wl == NULL)
+		return;
+	char dir[] = "/tmp/tdv-wl-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[64], cp[80];
+	snprintf(path, sizeof(path), "%s/list.wl", dir);
+	snprintf(cp, sizeof(cp), "%s/copy.wl", dir);
+	uint64_t ver = 0;
+	CHECK_INT(tdv_watchlist_save(wl, path, &ver), TDV_OK);
+	CHECK_INT(ver, 1);
+	CHECK_INT(tdv_watchlist_save(wl, path, &ver), TDV_OK);
+	CHECK_INT(ver, 2);
+	tdv_watchlist *c = NULL;
+	CHECK_INT(tdv_watchlist_open(path, &c), TDV_OK);
+	if (c == NULL)
+		return;
+	tdv_watchlist_info info;
+	tdv_watchlist_info_get(c, &info);
+	CHECK_INT(info.version, 2);
+	CHECK_INT(info.entries, 8);
+	CHECK_INT(info.names, 10);
+	CHECK(info.file_bytes > 0);
+	long age = -1;
+	int64_t now = (int64_t)time(NULL);
+	CHECK_INT(tdv_watchlist_check_fresh(c, now, 2, &age), TDV_OK);
+	CHECK_INT(age, 0);
+	CHECK_INT(tdv_watchlist_check_fresh(c, now + 3 * 86400 + 10, 2, &age), TDV_ESCREEN_STALE);
+	CHECK_INT(age, 3);
+	/* Same hits, same scores as the list loaded from CSV. */
+	static const char *const names[] = {"ERIKSSON<<ANNA<MARIA", "IVANOVA<<IULIIA<SERGEEVNA",
+	    "ERIKSSON<<BIRGITTA", "MOHAMMED AHMED", "SOMCHAI"};
+	tdv_watch_hit *h1 = calloc(4, sizeof(*h1)), *h2 = calloc(4, sizeof(*h2));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		tdv_traveller t;
+		memset(&t, 0, sizeof(t));
+		t.name = names[i];
+		size_t n1 = 0, n2 = 0;
+		CHECK_INT(tdv_watchlist_match(wl, &t, h1, 4, &n1), TDV_OK);
+		CHECK_INT(tdv_watchlist_match(c, &t, h2, 4, &n2), TDV_OK);
+		CHECK_INT(n1, n2);
+		for (size_t k = 0; k < n1 && k < n2; k++) {
+			CHECK_STR(h1[k].id, h2[k].id);
+			CHECK(h1[k].score == h2[k].score);
+			CHECK_STR(h1[k].matched_name, h2[k].matched_name);
+		}
+	}
+	free(h1);
+	free(h2);
+	tdv_watchlist_free(&c);
+	/* Truncated by one byte, by half, to the header: refused. */
+	FILE *in = fopen(path, "rb");
+	CHECK(in != NULL);
+	if (in == NULL)
+		return;
+	fseek(in, 0, SEEK_END);
+	long size = ftell(in);
+	rewind(in);
+	char *data = malloc((size_t)size);
+	CHECK(fread(data, 1, (size_t)size, in) == (size_t)size);
+	fclose(in);
+	const long cuts[] = {size - 1, size / 2, 100, 3};
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		FILE *out = fopen(cp, "wb");
+		fwrite(data, 1, (size_t)cuts[i], out);
+		fclose(out);
+		CHECK_INT(tdv_watchlist_open(cp, &c), TDV_ESCREEN_INDEX);
+		CHECK(c == NULL);
+	}
+	/* One flipped byte anywhere: the digest refuses it. */
+	for (long at = 150; at < size; at += size / 7) {
+		data[at] ^= 0x20;
+		FILE *out = fopen(cp, "wb");
+		fwrite(data, 1, (size_t)size, out);
+		fclose(out);
+		data[at] ^= 0x20;
+		CHECK_INT(tdv_watchlist_open(cp, &c), TDV_ESCREEN_INDEX);
+	}
+	/* Saving over a damaged file replaces it (version starts again). */
+	CHECK_INT(tdv_watchlist_save(wl, cp, &ver), TDV_OK);
+	CHECK_INT(ver, 1);
+	CHECK_INT(tdv_watchlist_open(cp, &c), TDV_OK);
+	tdv_watchlist_free(&c);
+	/* A failed save (directory gone) leaves nothing behind and the
+	 * previous file at path is untouched. */
+	char bad[96];
+	snprintf(bad, sizeof(bad), "%s/no/such/dir.wl", dir);
+	CHECK(tdv_watchlist_save(wl, bad, &ver) != TDV_OK);
+	CHECK_INT(tdv_watchlist_open(path, &c), TDV_OK);
+	tdv_watchlist_free(&c);
+	CHECK_INT(tdv_watchlist_open("/nonexistent/list.wl", &c), TDV_ENOENT);
+	free(data);
+	unlink(path);
+	unlink(cp);
+	rmdir(dir);
+}
+
+/* Thousands of persons with one common name: the one with the
+ * traveller's birth date comes first, the others' evidence is applied
+ * per person, and the answer stays bounded. */
+static void
+test_screen_watchlist_common_name(void)
+{
+	size_t cap = 400000, len = 0;
+	char *csv = malloc(cap);
+	len += (size_t)snprintf(csv + len, cap - len, "id,names,birth_date,nationality,sex,documents,reason,action\n");
+	for (int i = 0; i < 3000; i++)
+		len += (size_t)snprintf(csv + len, cap - len, "C%d,WANG WEI|王伟,%d-%02d-%02d,CHN,%c,,r,a\n",
+		    i, 1940 + i % 60, i / 60 % 12 + 1, i / 720 + 1, i % 2 ? 'M' : 'F');
+	for (int i = 0; i < 500; i++)
+		len += (size_t)snprintf(csv + len, cap - len, "D%d,ZHANG WEI,%d,CHN,M,,r,a\n", i, 1950 + i % 40);
+	FILE *f = fmemopen(csv, len, "r");
+	tdv_watchlist *c = NULL;
+	CHECK_INT(tdv_watchlist_load_csv(f, 0, NULL, NULL, &c, NULL), TDV_OK);
+	fclose(f);
+	if (c == NULL) {
+		free(csv);
+		return;
+	}
+	tdv_watchlist_info info;
+	tdv_watchlist_info_get(c, &info);
+	CHECK_INT(info.entries, 3500);
+	CHECK(info.forms <= 4); /* WANG WEI (Latin and Han alike), ZHANG WEI */
+	tdv_watch_hit *h = calloc(5, sizeof(*h));
+	tdv_traveller t;
+	memset(&t, 0, sizeof(t));
+	t.name = "WANG<<WEI";
+	t.birth = (tdv_date){1940 + 1234 % 60, 1234 / 60 % 12 + 1, 1234 / 720 + 1};
+	t.sex = 'F';
+	t.nationality = "CHN";
+	size_t n = 0;
+	CHECK_INT(tdv_watchlist_match(c, &t, h, 5, &n), TDV_OK);
+	CHECK_INT(n, 5);
+	CHECK(n > 0 && strcmp(h[0].id, "C1234") == 0);
+	/* The others: same name, birth year one off or same year (score
+	 * clamped at 1), ranked below the full birth date match. */
+	CHECK(n > 1 && strcmp(h[1].id, "C1234") != 0);
+	CHECK(n > 0 && strstr(h[0].evidence, "birth date equal") != NULL);
+	CHECK(n > 0 && strstr(h[0].evidence, "nationality equal") != NULL);
+	for (size_t i = 1; i < n; i++)
+		CHECK(h[i].score <= h[i - 1].score);
+	free(h);
+	tdv_watchlist_free(&c);
+	free(csv);
+}
+
 int
 main(void)
 {
@@ -154,6 +306,8 @@ main(void)
 	RUN(test_screen_watchlist_matches_mrz_names_against_any_script);
 	RUN(test_screen_watchlist_clear_travellers_and_evidence);
 	RUN(test_screen_watchlist_bad_input);
+	RUN(test_screen_watchlist_compiled_file);
+	RUN(test_screen_watchlist_common_name);
 	tdv_watchlist_free(&wl);
 	TEST_EXIT();
 }

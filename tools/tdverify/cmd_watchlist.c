@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -20,16 +21,20 @@ wl_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tdverify watchlist import --out FILE [--threshold T] [--json] CSV\n"
-	    "       tdverify watchlist match --list FILE [--threshold T] [--json]\n"
+	    "       tdverify watchlist match --list FILE [--threshold T] [--max-age DAYS] [--json]\n"
 	    "           [--dob YYYY[-MM[-DD]]] [--nationality CODE] [--sex M|F|X]\n"
 	    "           [--document NUMBER] NAME\n"
-	    "       tdverify watchlist match --list FILE [...] --mrz FILE   (one MRZ; - for stdin)\n\n"
+	    "       tdverify watchlist match --list FILE [...] --mrz FILE   (one MRZ; - for stdin)\n"
+	    "       tdverify watchlist stats --list FILE [--max-age DAYS] [--json]\n\n"
 	    "CSV columns: id,names,birth_date,nationality,sex,documents,reason,action\n"
 	    "  names and documents: several separated by '|'; names in any supported\n"
 	    "  script (Latin, Cyrillic, Greek, Arabic, Thai, Lao, Devanagari, common Han).\n"
 	    "import checks every row (bad rows reported with their line numbers and left\n"
-	    "out) and writes the accepted rows with the list's threshold to FILE (a new\n"
-	    "file renamed over the old one). match exits 1 when the traveller is on the\n"
+	    "out), romanises and indexes the names and writes a compiled list to FILE\n"
+	    "(version + 1; a new file renamed over the old one, so a failed import\n"
+	    "leaves the previous list). match and stats map the compiled file (a CSV\n"
+	    "list is also accepted by match); a list older than --max-age days\n"
+	    "(default 2) is reported as stale. match exits 1 when the traveller is on the\n"
 	    "list (a hit at or above the threshold), 0 when not.\n");
 }
 
@@ -112,50 +117,14 @@ do_import(const char *input, const char *out, double threshold, bool json)
 		return cli_error("%s: %s; the previous list (if any) is unchanged", input,
 		    lrc == TDV_ESCREEN_CSV ? "no valid entries" : tdv_strerror(lrc));
 	}
-	/* Write the accepted rows under a header carrying the threshold. */
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", out) >= (int)sizeof(tmp)) {
+	uint64_t version = 0;
+	int src = tdv_watchlist_save(wl, out, &version);
+	if (src != TDV_OK) {
 		tdv_watchlist_free(&wl);
 		tdv_buf_free(&b);
 		free(rej.lines);
-		return cli_error("%s: path too long", out);
-	}
-	int fd = mkstemp(tmp);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (f == NULL) {
-		tdv_watchlist_free(&wl);
-		tdv_buf_free(&b);
-		free(rej.lines);
-		return cli_error("%s: %s", out, strerror(errno));
-	}
-	fprintf(f, "%s threshold=%.2f entries=%zu\n", WL_HEADER, tdv_watchlist_threshold(wl),
-	    tdv_watchlist_size(wl));
-	const char *p = (const char *)b.data, *end = p + b.len;
-	unsigned long line = 0;
-	size_t ri = 0;
-	while (p != NULL && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-		line++;
-		while (ri < rej.n && rej.lines[ri] < line)
-			ri++;
-		bool rejected = ri < rej.n && rej.lines[ri] == line;
-		bool old_header = l >= sizeof(WL_HEADER) - 1 && memcmp(p, WL_HEADER, sizeof(WL_HEADER) - 1) == 0;
-		if (!rejected && !old_header) {
-			fwrite(p, 1, l, f);
-			if (nl == NULL)
-				fputc('\n', f);
-		}
-		p += l;
-	}
-	bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, out) != 0) {
-		unlink(tmp);
-		tdv_watchlist_free(&wl);
-		tdv_buf_free(&b);
-		free(rej.lines);
-		return cli_error("%s: cannot write: %s", out, strerror(errno));
+		return cli_error("%s: cannot write the compiled list: %s; the previous list (if any) is unchanged",
+		    out, tdv_strerror(src));
 	}
 	if (json) {
 		tdv_buf jb;
@@ -167,6 +136,8 @@ do_import(const char *input, const char *out, double threshold, bool json)
 		tdv_json_string(&j, "import");
 		tdv_json_key(&j, "list");
 		tdv_json_string(&j, out);
+		tdv_json_key(&j, "version");
+		tdv_json_int(&j, (int64_t)version);
 		tdv_json_key(&j, "entries");
 		tdv_json_int(&j, (int64_t)tdv_watchlist_size(wl));
 		tdv_json_key(&j, "names");
@@ -181,9 +152,9 @@ do_import(const char *input, const char *out, double threshold, bool json)
 		printf("%s\n", tdv_buf_cstr(&jb));
 		tdv_buf_free(&jb);
 	} else
-		printf("%s: %zu entries, %lu names and aliases (%lu lines, %lu rejected), "
-		       "threshold %.2f\n", out, tdv_watchlist_size(wl), st.names, st.lines,
-		    st.rejected, tdv_watchlist_threshold(wl));
+		printf("%s: version %llu, %zu entries, %lu names and aliases (%lu lines, %lu rejected), "
+		       "threshold %.2f\n", out, (unsigned long long)version, tdv_watchlist_size(wl),
+		    st.names, st.lines, st.rejected, tdv_watchlist_threshold(wl));
 	tdv_watchlist_free(&wl);
 	tdv_buf_free(&b);
 	free(rej.lines);
@@ -208,9 +179,27 @@ parse_dob(const char *s, tdv_date *d)
 	return tdv_date_parse_iso(s, d) == TDV_OK ? 0 : -1;
 }
 
+/* A compiled list (mapped) or a CSV list (parsed and indexed here). */
 static int
-do_match(const char *list, double threshold, bool json, tdv_traveller *t)
+load_list(const char *list, double threshold, tdv_watchlist **wl)
 {
+	char magic[8] = {0};
+	size_t got = 0;
+	FILE *f = strcmp(list, "-") == 0 ? NULL : fopen(list, "rb");
+	if (f != NULL) {
+		got = fread(magic, 1, sizeof(magic), f);
+		fclose(f);
+	}
+	if (got >= 4 && memcmp(magic, "TDVW", 4) == 0) {
+		int rc = tdv_watchlist_open(list, wl);
+		if (rc != TDV_OK)
+			return cli_error("%s: %s", list, rc == TDV_ESCREEN_INDEX ?
+			    "compiled watchlist truncated, damaged or of another version; import the list again" :
+			    tdv_strerror(rc));
+		if (threshold > 0)
+			tdv_watchlist_set_threshold(*wl, threshold);
+		return CLI_OK;
+	}
 	tdv_buf b;
 	tdv_buf_init(&b, WL_FILE_MAX);
 	int rc = slurp(list, &b);
@@ -221,15 +210,97 @@ do_match(const char *list, double threshold, bool json, tdv_traveller *t)
 	if (threshold <= 0)
 		threshold = header_threshold((const char *)b.data, b.len);
 	struct rej rej = {NULL, 0, 0};
-	tdv_watchlist *wl = NULL;
 	FILE *mem = fmemopen(b.data ? (void *)b.data : (void *)"", b.len, "r");
-	int lrc = mem ? tdv_watchlist_load_csv(mem, threshold, on_row_error, &rej, &wl, NULL) : TDV_ENOMEM;
+	int lrc = mem ? tdv_watchlist_load_csv(mem, threshold, on_row_error, &rej, wl, NULL) : TDV_ENOMEM;
 	if (mem)
 		fclose(mem);
 	tdv_buf_free(&b);
 	free(rej.lines);
 	if (lrc != TDV_OK)
 		return cli_error("%s: %s", list, lrc == TDV_ESCREEN_CSV ? "no valid entries" : tdv_strerror(lrc));
+	return CLI_OK;
+}
+
+static void
+info_json(tdv_json *j, const tdv_watchlist *wl, int max_age)
+{
+	tdv_watchlist_info info;
+	tdv_watchlist_info_get(wl, &info);
+	long age = 0;
+	bool stale = tdv_watchlist_check_fresh(wl, (int64_t)time(NULL), max_age, &age) ==
+	    TDV_ESCREEN_STALE;
+	tdv_json_key(j, "list_version");
+	tdv_json_int(j, (int64_t)info.version);
+	tdv_json_key(j, "list_created");
+	tdv_json_int(j, info.created);
+	tdv_json_key(j, "list_age_days");
+	tdv_json_int(j, age);
+	tdv_json_key(j, "stale");
+	tdv_json_bool(j, stale);
+}
+
+static void
+warn_stale(const tdv_watchlist *wl, int max_age)
+{
+	long age = 0;
+	if (tdv_watchlist_check_fresh(wl, (int64_t)time(NULL), max_age, &age) == TDV_ESCREEN_STALE)
+		fprintf(stderr, "tdverify: WARNING: the watchlist is stale: imported %ld days ago "
+		    "(limit %d days); import a current list\n", age, max_age);
+}
+
+static int
+do_stats(const char *list, int max_age, bool json)
+{
+	tdv_watchlist *wl = NULL;
+	int rc = load_list(list, 0, &wl);
+	if (rc != CLI_OK)
+		return rc;
+	tdv_watchlist_info info;
+	tdv_watchlist_info_get(wl, &info);
+	long age = 0;
+	bool stale = tdv_watchlist_check_fresh(wl, (int64_t)time(NULL), max_age, &age) ==
+	    TDV_ESCREEN_STALE;
+	if (json) {
+		tdv_buf jb;
+		tdv_json j;
+		tdv_buf_init(&jb, 8192);
+		tdv_json_init(&j, &jb);
+		tdv_json_object_begin(&j);
+		tdv_json_key(&j, "list");
+		tdv_json_string(&j, list);
+		info_json(&j, wl, max_age);
+		tdv_json_key(&j, "entries");
+		tdv_json_int(&j, (int64_t)info.entries);
+		tdv_json_key(&j, "names");
+		tdv_json_int(&j, (int64_t)info.names);
+		tdv_json_key(&j, "distinct_names");
+		tdv_json_int(&j, (int64_t)info.forms);
+		tdv_json_key(&j, "threshold");
+		tdv_json_double(&j, info.threshold);
+		tdv_json_key(&j, "file_bytes");
+		tdv_json_int(&j, (int64_t)info.file_bytes);
+		tdv_json_object_end(&j);
+		printf("%s\n", tdv_buf_cstr(&jb));
+		tdv_buf_free(&jb);
+	} else {
+		printf("%s: version %llu, imported %ld days ago%s; %zu entries, %zu names and "
+		    "aliases (%zu distinct romanised), threshold %.2f, %llu bytes\n",
+		    list, (unsigned long long)info.version, age, stale ? " (STALE)" : "",
+		    info.entries, info.names, info.forms, info.threshold,
+		    (unsigned long long)info.file_bytes);
+	}
+	tdv_watchlist_free(&wl);
+	return stale ? CLI_INVALID : CLI_OK;
+}
+
+static int
+do_match(const char *list, double threshold, int max_age, bool json, tdv_traveller *t)
+{
+	tdv_watchlist *wl = NULL;
+	int lrc = load_list(list, threshold, &wl);
+	if (lrc != CLI_OK)
+		return lrc;
+	warn_stale(wl, max_age);
 	tdv_watch_hit *hits = calloc(10, sizeof(*hits));
 	size_t n = 0;
 	int mrc = hits ? tdv_watchlist_match(wl, t, hits, 10, &n) : TDV_ENOMEM;
@@ -250,6 +321,7 @@ do_match(const char *list, double threshold, bool json, tdv_traveller *t)
 		tdv_json_string(&j, n ? "hit" : "clear");
 		tdv_json_key(&j, "threshold");
 		tdv_json_double(&j, tdv_watchlist_threshold(wl));
+		info_json(&j, wl, max_age);
 		tdv_json_key(&j, "hits");
 		tdv_json_array_begin(&j);
 		for (size_t i = 0; i < n; i++) {
@@ -304,6 +376,7 @@ cmd_watchlist(int argc, char **argv)
 	int nrest = 0;
 	bool json = false;
 	double threshold = 0;
+	int max_age = 2;
 	tdv_traveller t;
 	memset(&t, 0, sizeof(t));
 	for (int i = 2; i < argc; i++) {
@@ -316,7 +389,8 @@ cmd_watchlist(int argc, char **argv)
 		} else if (cli_flag(a, "--out") || cli_flag(a, "--list") ||
 		    cli_flag(a, "--threshold") || cli_flag(a, "--dob") ||
 		    cli_flag(a, "--nationality") || cli_flag(a, "--sex") ||
-		    cli_flag(a, "--document") || cli_flag(a, "--mrz")) {
+		    cli_flag(a, "--document") || cli_flag(a, "--mrz") ||
+		    cli_flag(a, "--max-age")) {
 			if (i + 1 >= argc)
 				return cli_error("%s needs a value", a);
 			const char *v = argv[++i];
@@ -326,6 +400,12 @@ cmd_watchlist(int argc, char **argv)
 				list = v;
 			} else if (cli_flag(a, "--mrz")) {
 				mrzfile = v;
+			} else if (cli_flag(a, "--max-age")) {
+				char *end;
+				long d = strtol(v, &end, 10);
+				if (*v == '\0' || *end != '\0' || d < 0 || d > 36500)
+					return cli_error("--max-age: expected a number of days, got '%s'", v);
+				max_age = (int)d;
 			} else if (cli_flag(a, "--threshold")) {
 				char *end;
 				threshold = strtod(v, &end);
@@ -355,6 +435,11 @@ cmd_watchlist(int argc, char **argv)
 		if (out == NULL || nrest != 1)
 			return cli_error("watchlist import: --out FILE and one CSV file expected");
 		return do_import(rest[0], out, threshold, json);
+	}
+	if (strcmp(sub, "stats") == 0) {
+		if (list == NULL || nrest != 0)
+			return cli_error("watchlist stats: --list FILE expected");
+		return do_stats(list, max_age, json);
 	}
 	if (strcmp(sub, "match") == 0) {
 		if (list == NULL)
@@ -395,7 +480,7 @@ cmd_watchlist(int argc, char **argv)
 				return cli_error("watchlist match: one NAME (or --mrz FILE) expected");
 			t.name = rest[0];
 		}
-		return do_match(list, threshold, json, &t);
+		return do_match(list, threshold, max_age, json, &t);
 	}
 	wl_usage(stderr);
 	return cli_error("watchlist: unknown subcommand '%s'", sub);
