@@ -177,30 +177,71 @@ const char *tdv_lds_image_kind_name(tdv_lds_image_kind k); /* "jpeg", "jpeg2000"
 tdv_lds_image_kind tdv_lds_image_detect(const uint8_t *p, size_t len);
 
 /* One face from DG2: the biometric header template (tag A1) and the
- * biometric data block, an ISO/IEC 19794-5 "FAC" record or an
- * ISO/IEC 39794-5 record. */
+ * biometric data block, an ISO/IEC 19794-5 "FAC" record (5F2E; versions
+ * "010" = 19794-5:2005 and "030" = 19794-5:2011) or an ISO/IEC 39794-5
+ * record (7F2E, DER; the FaceImageDataBlock of the standard's ASN.1
+ * module ISO-IEC-39794-5-ed-1-v1). Fields a record does not carry are -1
+ * (integers) or "" (text). */
 typedef enum tdv_face_format {
 	TDV_FACE_ISO19794_5 = 1,
 	TDV_FACE_ISO39794_5 = 2,
 } tdv_face_format;
+
+#define TDV_FACE_MAX_QUALITY 4
+#define TDV_FACE_MAX_LANDMARKS 16
+
+typedef struct tdv_face_quality {
+	int organization; /* 39794: algorithm registry organisation; 19794-5:2011: vendor */
+	int algorithm;    /* algorithm id */
+	int score;        /* 0..100; -1 when the record gives an error instead */
+} tdv_face_quality;
+
+typedef struct tdv_face_landmark {
+	int kind;  /* 19794-5: landmark/feature point type; 39794-5: 0 MPEG-4
+	              feature point, 1 anthropometric, -1 other */
+	int code;  /* 19794-5: the point code byte; 39794-5: the MPEG-4 code or
+	              the anthropometric point id, -1 when not coded that way */
+	int x, y;  /* pixels; -1 when the landmark has no 2D coordinates */
+} tdv_face_landmark;
 
 typedef struct tdv_lds_face {
 	tdv_face_format format;
 	int bdb_format_owner; /* header 87, -1 absent (0x0101 ISO/IEC JTC1 SC37) */
 	int bdb_format_type;  /* header 88, -1 absent (0x0008 19794-5) */
 	char creation_date[16]; /* header 83, hex of the 7 bytes, "" absent */
-	char version[8];      /* 19794-5: "010", "030" */
-	int gender;           /* 19794-5 codes: 0 unspecified, 1 M, 2 F, 0xFF unknown */
+	char version[8];      /* 19794-5: "010", "030"; 39794-5: "" (see below) */
+	int gender;           /* 19794-5 codes: 0 unspecified, 1 M, 2 F, 0xFF unknown;
+	                         39794-5 GenderCode as coded */
 	int eye_colour;
 	int hair_colour;
 	int expression;
-	int feature_points;
-	int face_image_type;  /* 0 basic, 1 full frontal, 2 token frontal */
-	int image_data_type;  /* 0 JPEG, 1 JPEG 2000 (19794-5 code) */
+	int feature_points;   /* landmarks in the record (may exceed those kept) */
+	int face_image_type;  /* 19794-5: 0 basic, 1 full frontal, 2 token frontal..;
+	                         39794-5: FaceImageKind2D (0 MRTD, 1 general) */
+	int image_data_type;  /* 19794-5 code: 0 JPEG, 1 JPEG 2000 (2011: 1 lossy,
+	                         2 lossless); 39794-5 ImageDataFormat code: 2 JPEG,
+	                         3 JPEG 2000 lossy, 4 JPEG 2000 lossless */
 	int width;
 	int height;
 	int colour_space;
-	int source_type;
+	int source_type;      /* 19794-5:2005 only */
+	/* 39794-5 VersionBlock (generation, year); -1 for 19794-5 */
+	int version_generation;
+	int version_year;
+	int representation_id; /* 39794-5 */
+	int lossy_attempts;   /* 39794-5 LossyTransformationAttempts code */
+	int subject_height;   /* 39794-5, 19794-5:2011: as coded */
+	char capture_date[24]; /* "YYYY[-MM[-DD[Thh[:mm[:ss]]]]]" (39794-5,
+	                          19794-5:2011), "" absent */
+	int nquality;
+	tdv_face_quality quality[TDV_FACE_MAX_QUALITY];
+	/* pose: 39794-5 in degrees (-180..180) with uncertainty (0..180, -1
+	 * absent); 19794-5 as encoded (0 unspecified, see the standard) */
+	bool have_pose;
+	int pose_yaw, pose_pitch, pose_roll;
+	int pose_yaw_unc, pose_pitch_unc, pose_roll_unc;
+	int nlandmarks;       /* kept, <= TDV_FACE_MAX_LANDMARKS */
+	tdv_face_landmark landmarks[TDV_FACE_MAX_LANDMARKS];
 	const uint8_t *image; /* the encoded image inside buf */
 	size_t image_len;
 	tdv_lds_image_kind image_kind;

@@ -89,7 +89,11 @@ const char *tdv_check_status_name(tdv_check_status s);
  *   sod.signature       CMS signature over the LDSSecurityObject, by the
  *                       Document Signer certificate it carries
  *   ds.encoding         DS certificate is canonical DER (warn otherwise)
- *   ds.chain            DS certificate signed by a CSCA in the trust store
+ *   ds.chain            DS certificate signed by a CSCA in the trust store;
+ *                       a CSCA that is a link certificate (key rollover)
+ *                       is followed to a self-signed CSCA in the store (at
+ *                       most 8 deep, each certificate once; no root, a
+ *                       loop or a longer path: warn)
  *   ds.validity         SOD signed within the DS certificate's validity
  *   csca.validity       CSCA valid when the DS certificate was issued
  *   ds.revocation       DS certificate not on the CSCA's CRL
@@ -99,6 +103,9 @@ const char *tdv_check_status_name(tdv_check_status s);
  *   dgN.hash            one per data group (N = 1..16), in DG order
  *   dg1.mrz             DG1 MRZ equals the printed MRZ (skip without one)
  *   country             DG1 issuing state vs DS and CSCA country
+ *   card_security       EF.CardSecurity (when present): one signer, CMS
+ *                       signature, signer chains to a trusted CSCA (the
+ *                       SOD's own DS: covered by the ds.* checks)
  */
 #define TDV_PA_MAX_CHECKS 32
 

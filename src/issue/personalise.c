@@ -29,6 +29,7 @@
 #define OID_AA "2.23.136.1.1.5"
 #define OID_ECDSA_PLAIN_SHA256 "0.4.0.127.0.7.1.1.4.1.3"
 #define OID_LDS_SECURITY_OBJECT "2.23.136.1.1.1"
+#define OID_SECURITY_OBJECT "0.4.0.127.0.7.3.2.1" /* BSI TR-03110-3 id-SecurityObject */
 #define PACE_PARAM_BRAINPOOL_P256 13
 
 static const struct {
@@ -437,15 +438,17 @@ build_lso(const tdv_lds *lds, const int *dgs, int n, int omit,
 	return rc;
 }
 
-/* EF.SOD: tag 77 around CMS SignedData (9303-10 §4.6.2). */
-int
-tdv__sign_sod(const tdv_buf *lso, X509 *ds, EVP_PKEY *key, bool pss, time_t t0,
-    tdv_buf *out)
+/* CMS SignedData (ContentInfo DER) over content with the eContentType
+ * ctype, signed by ds/key (RSA-PSS when pss), signingTime t0, the signer's
+ * certificate included. */
+static int
+sign_cms(const tdv_buf *content, const char *ctype, X509 *ds, EVP_PKEY *key,
+    bool pss, time_t t0, tdv_buf *out, uint32_t wrap_tag)
 {
 	int rc = TDV_ECRYPTO;
-	BIO *in = BIO_new_mem_buf(lso->data, (int)lso->len);
+	BIO *in = BIO_new_mem_buf(content->data, (int)content->len);
 	CMS_ContentInfo *cms = NULL;
-	ASN1_OBJECT *ct = OBJ_txt2obj(OID_LDS_SECURITY_OBJECT, 1);
+	ASN1_OBJECT *ct = OBJ_txt2obj(ctype, 1);
 	ASN1_TIME *when = ASN1_UTCTIME_adj(NULL, t0, 0, 0);
 	unsigned char *der = NULL;
 	if (in == NULL || ct == NULL || when == NULL)
@@ -475,13 +478,52 @@ tdv__sign_sod(const tdv_buf *lso, X509 *ds, EVP_PKEY *key, bool pss, time_t t0,
 	int n = i2d_CMS_ContentInfo(cms, &der);
 	if (n <= 0)
 		goto out;
-	rc = tdv__derw(out, 0x77, der, (size_t)n);
+	rc = wrap_tag != 0 ? tdv__derw(out, wrap_tag, der, (size_t)n)
+			   : tdv_buf_append(out, der, (size_t)n);
 out:
 	OPENSSL_free(der);
 	ASN1_TIME_free(when);
 	ASN1_OBJECT_free(ct);
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
+	return rc;
+}
+
+/* EF.SOD: tag 77 around CMS SignedData (9303-10 §4.6.2). */
+int
+tdv__sign_sod(const tdv_buf *lso, X509 *ds, EVP_PKEY *key, bool pss, time_t t0,
+    tdv_buf *out)
+{
+	return sign_cms(lso, OID_LDS_SECURITY_OBJECT, ds, key, pss, t0, out, 0x77);
+}
+
+/*
+ * EF.CardSecurity (9303-11 §9.2.1, BSI TR-03110-3 A.1.2): a ContentInfo
+ * SignedData (no outer tag) with eContentType id-SecurityObject over the
+ * DER SET OF SecurityInfo; here the SecurityInfos of DG14 (PACEInfo,
+ * ChipAuthenticationInfo and ChipAuthenticationPublicKeyInfo, AA info),
+ * signed by the Document Signer.
+ */
+static int
+build_cardsecurity(const tdv_lds *lds, X509 *ds, EVP_PKEY *key, bool pss,
+    time_t t0, tdv_buf *out)
+{
+	const uint8_t *p;
+	size_t len;
+	tdv_tlv dg14, set;
+	int rc = tdv_lds_get(lds, TDV_EF_DG14, &p, &len);
+	if (rc == TDV_OK)
+		rc = tdv_tlv_read(p, len, 0, &dg14);
+	if (rc == TDV_OK)
+		rc = tdv_tlv_read(dg14.value, dg14.len, 0, &set);
+	if (rc != TDV_OK)
+		return rc;
+	tdv_buf content;
+	tdv_buf_init(&content, 1u << 16);
+	rc = tdv_buf_append(&content, set.raw, set.raw_len);
+	if (rc == TDV_OK)
+		rc = sign_cms(&content, OID_SECURITY_OBJECT, ds, key, pss, t0, out, 0);
+	tdv_buf_free(&content);
 	return rc;
 }
 
@@ -689,6 +731,10 @@ tdv_personalise_build(const char *pki_dir, const tdv_person *p,
 	if (o->defect == TDV_DEFECT_BAD_SOD_SIGNATURE && b.len > 0)
 		b.data[b.len - 1] ^= 0x5A; /* last byte of the signature value */
 	if ((rc = keep(out->lds, TDV_EF_SOD, &b)) != TDV_OK)
+		goto out;
+	/* EF.CardSecurity, signed by the same Document Signer */
+	if ((rc = build_cardsecurity(out->lds, ds, dskey, pss, t0, &b)) != TDV_OK ||
+	    (rc = keep(out->lds, TDV_EF_CARDSECURITY, &b)) != TDV_OK)
 		goto out;
 
 	/* defects applied after signing */

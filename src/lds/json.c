@@ -72,6 +72,67 @@ error_field(tdv_json *j, int rc)
 	tdv_json_string(j, tdv_strerror_name(rc));
 }
 
+/* The record's header fields beyond format/image/size (-1 / "" = absent). */
+static void
+face_json(const tdv_lds_face *f, tdv_json *j)
+{
+	if (f->version[0] != '\0') {
+		tdv_json_key(j, "version");
+		tdv_json_string(j, f->version);
+	}
+	if (f->version_generation >= 0) {
+		tdv_json_key(j, "version_generation");
+		tdv_json_int(j, f->version_generation);
+		tdv_json_key(j, "version_year");
+		tdv_json_int(j, f->version_year);
+	}
+	const struct {
+		const char *k;
+		int v;
+	} ints[] = {{"image_data_type", f->image_data_type},
+	    {"face_image_type", f->face_image_type}, {"gender", f->gender},
+	    {"eye_colour", f->eye_colour}, {"hair_colour", f->hair_colour},
+	    {"expression", f->expression}, {"colour_space", f->colour_space},
+	    {"subject_height", f->subject_height}, {"lossy_attempts", f->lossy_attempts},
+	    {"landmarks", f->feature_points}};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		if (ints[i].v < 0)
+			continue;
+		tdv_json_key(j, ints[i].k);
+		tdv_json_int(j, ints[i].v);
+	}
+	if (f->capture_date[0] != '\0') {
+		tdv_json_key(j, "capture_date");
+		tdv_json_string(j, f->capture_date);
+	}
+	if (f->have_pose) {
+		tdv_json_key(j, f->format == TDV_FACE_ISO39794_5 ? "pose_degrees" : "pose_coded");
+		tdv_json_object_begin(j);
+		tdv_json_key(j, "yaw");
+		tdv_json_int(j, f->pose_yaw);
+		tdv_json_key(j, "pitch");
+		tdv_json_int(j, f->pose_pitch);
+		tdv_json_key(j, "roll");
+		tdv_json_int(j, f->pose_roll);
+		tdv_json_object_end(j);
+	}
+	if (f->nquality > 0) {
+		tdv_json_key(j, "quality");
+		tdv_json_array_begin(j);
+		for (int i = 0; i < f->nquality; i++) {
+			tdv_json_object_begin(j);
+			tdv_json_key(j, "organization");
+			tdv_json_int(j, f->quality[i].organization);
+			tdv_json_key(j, "algorithm");
+			tdv_json_int(j, f->quality[i].algorithm);
+			tdv_json_key(j, "score");
+			tdv_json_int(j, f->quality[i].score);
+			tdv_json_object_end(j);
+		}
+		tdv_json_array_end(j);
+	}
+}
+
 int
 tdv_lds_to_json(const tdv_lds *lds, const tdv_date *today, tdv_json *j)
 {
@@ -145,6 +206,7 @@ tdv_lds_to_json(const tdv_lds *lds, const tdv_date *today, tdv_json *j)
 					tdv_json_int(j, f->width);
 					tdv_json_key(j, "height");
 					tdv_json_int(j, f->height);
+					face_json(f, j);
 					tdv_json_object_end(j);
 				}
 				tdv_json_array_end(j);

@@ -12,6 +12,7 @@
 
 struct tdv_trust {
 	X509 **cscas;
+	bool *self_signed; /* per CSCA: issuer name = subject, own key verifies */
 	int ncscas, capcscas;
 	X509_CRL **crls;
 	int *crl_issuer; /* index into cscas of the CSCA that signed it, -1 */
@@ -35,6 +36,25 @@ struct tdv_trust {
  */
 X509 *tdv__trust_find_issuer(const tdv_trust *t, X509 *cert, bool *name_match,
     int *idx);
+
+/* Longest CSCA path followed from a certificate in the store up to a
+ * self-signed CSCA (link certificates of a CSCA key rollover). */
+#define TDV__CHAIN_MAX 8
+
+typedef enum tdv__chain_end {
+	TDV__CHAIN_ANCHOR = 0, /* reached a self-signed CSCA */
+	TDV__CHAIN_NO_ISSUER,  /* no certificate in the store issued the last one */
+	TDV__CHAIN_LOOP,       /* the issuers lead back to a certificate on the path */
+	TDV__CHAIN_TOO_LONG,   /* more than TDV__CHAIN_MAX certificates */
+} tdv__chain_end;
+
+/*
+ * From CSCA number idx, follow issuers inside the store (name and key,
+ * each certificate at most once) until a self-signed CSCA. path receives
+ * the indices (path[0] = idx), *npath their number (<= TDV__CHAIN_MAX).
+ */
+tdv__chain_end tdv__trust_chain(const tdv_trust *t, int idx,
+    int path[TDV__CHAIN_MAX], int *npath);
 
 /* The verified CRL of CSCA number idx, or NULL. */
 X509_CRL *tdv__trust_crl_of(const tdv_trust *t, int idx);

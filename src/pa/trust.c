@@ -88,6 +88,7 @@ tdv_trust_free(tdv_trust **tp)
 	for (int i = 0; i < t->ncrls; i++)
 		X509_CRL_free(t->crls[i]);
 	free(t->cscas);
+	free(t->self_signed);
 	free(t->crls);
 	free(t->crl_issuer);
 	for (int i = 0; i < t->ncache; i++) {
@@ -142,13 +143,22 @@ add_x509(tdv_trust *t, X509 *x, int *added)
 	if (t->ncscas == t->capcscas) {
 		int cap = t->capcscas ? t->capcscas * 2 : 16;
 		X509 **n = realloc(t->cscas, (size_t)cap * sizeof(*n));
-		if (n == NULL) {
+		if (n != NULL)
+			t->cscas = n;
+		bool *ss = n ? realloc(t->self_signed, (size_t)cap * sizeof(*ss)) : NULL;
+		if (ss == NULL) {
 			X509_free(x);
 			return TDV_ENOMEM;
 		}
-		t->cscas = n;
+		t->self_signed = ss;
 		t->capcscas = cap;
 	}
+	/* self-signed: a root; otherwise a link certificate (key rollover) */
+	EVP_PKEY *own = X509_get0_pubkey(x);
+	t->self_signed[t->ncscas] = own != NULL &&
+	    X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)) == 0 &&
+	    X509_verify(x, own) == 1;
+	ERR_clear_error();
 	t->cscas[t->ncscas++] = x;
 	/* a new CSCA may be the issuer of CRLs loaded earlier */
 	for (int i = 0; i < t->ncrls; i++)
@@ -289,6 +299,49 @@ tdv__trust_find_issuer(const tdv_trust *t, X509 *cert, bool *name_match,
 	if (idx != NULL)
 		*idx = -1;
 	return NULL;
+}
+
+tdv__chain_end
+tdv__trust_chain(const tdv_trust *t, int idx, int path[TDV__CHAIN_MAX],
+    int *npath)
+{
+	int n = 0;
+	*npath = 0;
+	if (t == NULL || idx < 0 || idx >= t->ncscas)
+		return TDV__CHAIN_NO_ISSUER;
+	path[n++] = idx;
+	for (;;) {
+		int cur = path[n - 1];
+		if (t->self_signed[cur]) {
+			*npath = n;
+			return TDV__CHAIN_ANCHOR;
+		}
+		X509 *c = t->cscas[cur];
+		X509_NAME *iss = X509_get_issuer_name(c);
+		int next = -1;
+		bool loop = false;
+		for (int i = 0; i < t->ncscas && next < 0; i++) {
+			if (X509_NAME_cmp(iss, X509_get_subject_name(t->cscas[i])) != 0)
+				continue;
+			EVP_PKEY *k = X509_get0_pubkey(t->cscas[i]);
+			if (k == NULL || X509_verify(c, k) != 1)
+				continue;
+			bool seen = false;
+			for (int j = 0; j < n; j++)
+				seen = seen || path[j] == i;
+			if (seen)
+				loop = true; /* an issuer, but already on the path */
+			else
+				next = i;
+		}
+		ERR_clear_error();
+		*npath = n;
+		if (next < 0)
+			return loop ? TDV__CHAIN_LOOP : TDV__CHAIN_NO_ISSUER;
+		if (n == TDV__CHAIN_MAX)
+			return TDV__CHAIN_TOO_LONG;
+		path[n++] = next;
+	}
 }
 
 X509_CRL *

@@ -10,6 +10,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -264,37 +265,48 @@ sig_alg_name(const X509_ALGOR *alg)
 	}
 }
 
-/* The certificate of the SOD that the SignerInfo names. */
-static void
-find_signer(struct pa *pa, CMS_SignerInfo *si)
+/* The certificate in a CMS SignedData's certificates [0] that the
+ * SignerInfo names (a new reference, decoded through the trust store's
+ * cache), with its DER inside cms; NULL when there is none. */
+static X509 *
+cms_signer_cert(const tdv_trust *trust, const uint8_t *cms, size_t cms_len,
+    CMS_SignerInfo *si, const uint8_t **der, size_t *der_len)
 {
 	tdv_tlv ci, oid, a0, sd, t, c;
 	tdv_der d, cd;
-	if (tdv_tlv_read(pa->sod.cms, pa->sod.cms_len, 0, &ci) != TDV_OK)
-		return;
+	if (tdv_tlv_read(cms, cms_len, 0, &ci) != TDV_OK)
+		return NULL;
 	tdv_der_enter(&d, &ci, 0);
 	if (tdv_der_next(&d, &oid) != TDV_OK || tdv_der_next(&d, &a0) != TDV_OK ||
 	    tdv_tlv_read(a0.value, a0.len, 0, &sd) != TDV_OK)
-		return;
+		return NULL;
 	tdv_der_enter(&d, &sd, 0);
-	while (pa->ds == NULL && tdv_der_next(&d, &t) == TDV_OK) {
+	while (tdv_der_next(&d, &t) == TDV_OK) {
 		if (t.tag != 0xA0)
 			continue;
 		tdv_der_enter(&cd, &t, 0);
 		int n = 0;
-		while (pa->ds == NULL && n++ < 64 && tdv_der_next(&cd, &c) == TDV_OK) {
-			X509 *x = tdv__trust_cert_cached(pa->trust, c.raw, c.raw_len);
+		while (n++ < 64 && tdv_der_next(&cd, &c) == TDV_OK) {
+			X509 *x = tdv__trust_cert_cached(trust, c.raw, c.raw_len);
 			if (x == NULL)
 				continue;
 			if (CMS_SignerInfo_cert_cmp(si, x) == 0) {
-				pa->ds = x;
-				pa->ds_der = c.raw;
-				pa->ds_der_len = c.raw_len;
-			} else {
-				X509_free(x);
+				*der = c.raw;
+				*der_len = c.raw_len;
+				return x;
 			}
+			X509_free(x);
 		}
 	}
+	return NULL;
+}
+
+/* The certificate of the SOD that the SignerInfo names. */
+static void
+find_signer(struct pa *pa, CMS_SignerInfo *si)
+{
+	pa->ds = cms_signer_cert(pa->trust, pa->sod.cms, pa->sod.cms_len, si,
+	    &pa->ds_der, &pa->ds_der_len);
 }
 
 static void
@@ -416,9 +428,56 @@ check_chain(struct pa *pa)
 	}
 	name_text(X509_get_subject_name(pa->csca), pa->r->csca_subject,
 	    sizeof(pa->r->csca_subject));
-	add(pa, "ds.chain", TDV_CHECK_PASS,
-	    "Document Signer certificate issued by trusted CSCA '%s'",
-	    pa->r->csca_subject);
+	/* A CSCA that is not self-signed is a link certificate (key
+	 * rollover: the new CSCA key certified by the old one): follow it up
+	 * to a self-signed CSCA in the store, at most TDV__CHAIN_MAX deep,
+	 * each certificate once. Every CSCA in the store stays trusted (the
+	 * operator or a verified master list put it there), so a path that
+	 * does not end at a root is a warning, not a failure. */
+	int path[TDV__CHAIN_MAX], npath = 0;
+	tdv__chain_end end = tdv__trust_chain(pa->trust, pa->csca_idx, path, &npath);
+	if (npath <= 1 && end == TDV__CHAIN_ANCHOR) {
+		add(pa, "ds.chain", TDV_CHECK_PASS,
+		    "Document Signer certificate issued by trusted CSCA '%s'",
+		    pa->r->csca_subject);
+		return;
+	}
+	char top[256], topiss[256];
+	X509 *last = pa->trust->cscas[path[npath - 1]];
+	name_text(X509_get_subject_name(last), top, sizeof(top));
+	name_text(X509_get_issuer_name(last), topiss, sizeof(topiss));
+	switch (end) {
+	case TDV__CHAIN_ANCHOR:
+		add(pa, "ds.chain", TDV_CHECK_PASS,
+		    "Document Signer certificate issued by CSCA link certificate "
+		    "'%.120s', %d link(s) up to the self-signed CSCA '%.120s'",
+		    pa->r->csca_subject, npath - 1, top);
+		break;
+	case TDV__CHAIN_LOOP:
+		add(pa, "ds.chain", TDV_CHECK_WARN,
+		    "Document Signer certificate issued by trusted CSCA '%.120s', "
+		    "which is not self-signed; its issuers in the trust store form "
+		    "a loop after %d certificate(s), so no root is reached "
+		    "(trusted because the store holds it)", pa->r->csca_subject,
+		    npath);
+		break;
+	case TDV__CHAIN_TOO_LONG:
+		add(pa, "ds.chain", TDV_CHECK_WARN,
+		    "Document Signer certificate issued by trusted CSCA '%.120s', "
+		    "which is not self-signed; its link certificates go on for more "
+		    "than %d certificates without a root (trusted because the "
+		    "store holds it)", pa->r->csca_subject, TDV__CHAIN_MAX);
+		break;
+	case TDV__CHAIN_NO_ISSUER:
+	default:
+		add(pa, "ds.chain", TDV_CHECK_WARN,
+		    "Document Signer certificate issued by trusted CSCA '%.120s', "
+		    "a link certificate whose issuer '%.120s' is not in the trust "
+		    "store, so no self-signed CSCA is reached (trusted because the "
+		    "store holds it; load the older CSCA or the master list)",
+		    pa->r->csca_subject, topiss);
+		break;
+	}
 }
 
 static void
@@ -806,6 +865,118 @@ check_country(struct pa *pa)
 	    cscac[0] ? " and CSCA" : "", a2);
 }
 
+/*
+ * EF.CardSecurity (9303-11 §9.2.1; BSI TR-03110-3): a CMS SignedData with
+ * eContentType id-SecurityObject over the chip's SecurityInfos, signed by
+ * a Document Signer. Checked like the SOD: well formed, exactly one
+ * signer, the signature verifies with the signer certificate it carries,
+ * and that certificate chains to a trusted CSCA. When the signer is the
+ * SOD's own Document Signer (the same certificate), its chain, validity
+ * and revocation are the ds.* checks and are not repeated here.
+ */
+static void
+check_card_security(struct pa *pa)
+{
+	const uint8_t *p;
+	size_t len;
+	if (tdv_lds_get(pa->lds, TDV_EF_CARDSECURITY, &p, &len) != TDV_OK) {
+		add(pa, "card_security", TDV_CHECK_SKIP,
+		    "no EF.CardSecurity in the data (not every chip has one, and "
+		    "the chip reader does not read it)");
+		return;
+	}
+	tdv_secinfos *si_parsed = malloc(sizeof(*si_parsed)); /* large */
+	int rc = si_parsed ? tdv_lds_parse_cardsecurity(p, len, si_parsed) : TDV_ENOMEM;
+	int ninfos = si_parsed ? si_parsed->n : 0;
+	free(si_parsed);
+	if (rc != TDV_OK) {
+		add(pa, "card_security", TDV_CHECK_FAIL,
+		    "EF.CardSecurity is malformed or not a SecurityInfos object "
+		    "(%s)", tdv_strerror(rc));
+		return;
+	}
+	tdv_buf stripped;
+	int src = strip_certs(p, len, &stripped);
+	const unsigned char *q = src == TDV_OK ? stripped.data : p;
+	long qlen = (long)(src == TDV_OK ? stripped.len : len);
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &q, qlen);
+	X509 *signer = NULL;
+	const uint8_t *der = NULL;
+	size_t der_len = 0;
+	STACK_OF(CMS_SignerInfo) *sis = cms ? CMS_get0_SignerInfos(cms) : NULL;
+	if (cms == NULL) {
+		add(pa, "card_security", TDV_CHECK_FAIL,
+		    "EF.CardSecurity is not a decodable CMS SignedData (%s)",
+		    ossl_reason());
+		goto out;
+	}
+	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
+		add(pa, "card_security", TDV_CHECK_FAIL,
+		    "EF.CardSecurity must have exactly one signer, it has %d",
+		    sis ? sk_CMS_SignerInfo_num(sis) : 0);
+		goto out;
+	}
+	signer = cms_signer_cert(pa->trust, p, len, sk_CMS_SignerInfo_value(sis, 0),
+	    &der, &der_len);
+	if (signer == NULL) {
+		add(pa, "card_security", TDV_CHECK_FAIL,
+		    "EF.CardSecurity does not carry its signer's certificate");
+		goto out;
+	}
+	ERR_clear_error();
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	int ok = sk != NULL && sk_X509_push(sk, signer) > 0 &&
+	    CMS_verify(cms, sk, NULL, NULL, NULL,
+	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1;
+	sk_X509_free(sk);
+	if (!ok) {
+		add(pa, "card_security", TDV_CHECK_FAIL,
+		    "the EF.CardSecurity signature does not verify (%s): the chip's "
+		    "security parameters were altered or forged", ossl_reason());
+		ERR_clear_error();
+		goto out;
+	}
+	char subj[256];
+	name_text(X509_get_subject_name(signer), subj, sizeof(subj));
+	if (pa->ds_der != NULL && der_len == pa->ds_der_len &&
+	    memcmp(der, pa->ds_der, der_len) == 0) {
+		add(pa, "card_security", TDV_CHECK_PASS,
+		    "%d SecurityInfos signed by the SOD's Document Signer '%.200s'",
+		    ninfos, subj);
+		goto out;
+	}
+	bool name_match = false;
+	int idx = -1;
+	X509 *csca = tdv__trust_find_issuer(pa->trust, signer, &name_match, &idx);
+	if (csca == NULL) {
+		add(pa, "card_security", TDV_CHECK_FAIL,
+		    "the EF.CardSecurity signer '%.200s' is not issued by a trusted "
+		    "CSCA%s", subj, name_match ? " (a CSCA of that name is trusted "
+		    "but its key does not verify the certificate)" : "");
+		goto out;
+	}
+	if (cmp_today(X509_get0_notBefore(signer), &pa->opt->today) > 0) {
+		add(pa, "card_security", TDV_CHECK_FAIL,
+		    "the EF.CardSecurity signer '%.200s' is not valid yet", subj);
+		goto out;
+	}
+	if (cmp_today(X509_get0_notAfter(signer), &pa->opt->today) < 0) {
+		add(pa, "card_security", TDV_CHECK_WARN,
+		    "the EF.CardSecurity signer '%.200s' has expired (its signature "
+		    "verifies and it chains to a trusted CSCA)", subj);
+		goto out;
+	}
+	add(pa, "card_security", TDV_CHECK_PASS,
+	    "%d SecurityInfos signed by '%.200s', chain to a trusted CSCA", ninfos,
+	    subj);
+out:
+	X509_free(signer);
+	CMS_ContentInfo_free(cms);
+	if (src == TDV_OK)
+		tdv_buf_free(&stripped);
+	ERR_clear_error();
+}
+
 int
 tdv_pa_verify(const tdv_trust *trust, const tdv_lds *lds,
     const tdv_pa_options *opt, tdv_pa_result *out)
@@ -836,6 +1007,7 @@ tdv_pa_verify(const tdv_trust *trust, const tdv_lds *lds,
 	load_dg1(&pa);
 	check_dg1_mrz(&pa);
 	check_country(&pa);
+	check_card_security(&pa);
 
 	X509_free(pa.ds);
 	CMS_ContentInfo_free(pa.cms);

@@ -38,11 +38,28 @@ for ds in rsa bp384; do  # all five schemes: test_pa_defects
 	echo "$out" | grep -q '"verdict":"pass"' || die "pa $ds verdict: $out"
 done
 # layout the virtual chip reads
-for f in EF.COM EF.SOD EF.CardAccess DG1.bin DG2.bin DG11.bin DG12.bin \
+for f in EF.COM EF.SOD EF.CardAccess EF.CardSecurity DG1.bin DG2.bin DG11.bin DG12.bin \
 	DG14.bin DG15.bin aa-key.pem ca-key.pem mrz.txt ds.pem personalise.json; do
 	[ -s "$W/d-rsa/$f" ] || die "personalise output lacks $f"
 done
 [ "$(stat -c %a "$W/d-rsa/aa-key.pem")" = 600 ] || die "aa-key.pem mode"
+
+# EF.CardSecurity: its signature is checked (pass as personalised, fail
+# after one byte of its SecurityInfos is changed)
+cmp_before=$(od -An -tx1 -j90 -N1 "$W/d-rsa/EF.CardSecurity")
+echo "$out" | grep -q '"id":"card_security","status":"pass"' || die "card_security pass: $out"
+cp -r "$W/d-rsa" "$W/cs-bad"
+cs="$W/cs-bad/EF.CardSecurity"
+[ -s "$cs" ] || die "no EF.CardSecurity"
+# the SET OF SecurityInfo starts after the eContent OCTET STRING header; flip
+# a byte 90 bytes into the file (inside the SecurityInfos it signs)
+b=$(( $(od -An -tu1 -j90 -N1 "$cs") ^ 1 ))
+printf "\\$(printf '%03o' "$b")" | dd of="$cs" bs=1 seek=90 conv=notrunc 2>/dev/null
+[ "$(od -An -tx1 -j90 -N1 "$cs")" != "$cmp_before" ] || die "byte not flipped"
+out=$("$T" pa --json --trust "$W/pki/csca" --crl "$W/pki/crl" "$W/cs-bad")
+[ $? -eq 1 ] || die "pa with a tampered EF.CardSecurity must exit 1"
+echo "$out" | grep -q '"id":"card_security","status":"fail","message":"the EF.CardSecurity signature does not verify' || die "card_security fail: $out"
+echo "$out" | grep -q '"id":"sod.signature","status":"pass"' || die "SOD still passes: $out"
 
 # master list instead of the CSCA directory, printed MRZ on the command line
 "$T" pa --masterlist "$W/pki/masterlist.ml" --crl "$W/pki/crl/csca-rsa.crl" \

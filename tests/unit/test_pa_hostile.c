@@ -292,8 +292,9 @@ test_certificate_chain_loop(void)
 	CHECK(c != NULL && c->status == TDV_CHECK_FAIL);
 	CHECK_INT(tdv_pa_find(&r, "sod.signature")->status, TDV_CHECK_PASS);
 
-	/* a trust store that holds the loop itself still terminates, and
-	 * trusts A as an anchor (ICAO: every CSCA in the store is one) */
+	/* a trust store that holds the loop itself still terminates; A is
+	 * trusted because the store holds it, but the path to a root runs
+	 * into the loop: a warning that says so */
 	tdv_trust *loop = tdv_trust_new();
 	tdv_buf one;
 	tdv_buf_init(&one, 1u << 16);
@@ -306,7 +307,9 @@ test_certificate_chain_loop(void)
 	memset(&po, 0, sizeof(po));
 	po.today = test_today();
 	CHECK_INT(tdv_pa_verify(loop, doc.lds, &po, &r), TDV_OK);
-	CHECK_INT(tdv_pa_find(&r, "ds.chain")->status, TDV_CHECK_PASS);
+	c = tdv_pa_find(&r, "ds.chain");
+	CHECK(c != NULL && c->status == TDV_CHECK_WARN);
+	CHECK(c != NULL && strstr(c->message, "loop") != NULL);
 	tdv_trust_free(&loop);
 	tdv_buf_free(&one);
 
@@ -322,6 +325,114 @@ test_certificate_chain_loop(void)
 	EVP_PKEY_free(ka);
 	EVP_PKEY_free(kb);
 	EVP_PKEY_free(kd);
+}
+
+/* A store from certificates (each its own DER). */
+static tdv_trust *
+store_of(X509 *const *xs, int n)
+{
+	tdv_trust *t = tdv_trust_new();
+	tdv_buf one;
+	tdv_buf_init(&one, 1u << 16);
+	for (int i = 0; i < n; i++) {
+		tdv_buf_reset(&one);
+		CHECK_INT(der_append(&one, xs[i]), TDV_OK);
+		CHECK_INT(tdv_trust_add_cert(t, one.data, one.len, NULL), TDV_OK);
+	}
+	tdv_buf_free(&one);
+	return t;
+}
+
+static const tdv_pa_check *
+verify_with(tdv_trust *t, const tdv_lds *lds, tdv_pa_result *r)
+{
+	tdv_pa_options po;
+	memset(&po, 0, sizeof(po));
+	po.today = test_today();
+	CHECK_INT(tdv_pa_verify(t, lds, &po, r), TDV_OK);
+	return tdv_pa_find(r, "ds.chain");
+}
+
+/*
+ * CSCA key rollover: the old self-signed CSCA R0 certifies the new key
+ * (link certificate L1, same name), which certifies the next (L2); the DS
+ * is issued by L2. With R0, L1, L2 in the store the path is followed to
+ * the root; without the root the link certificate is trusted only because
+ * the store holds it (a warning naming the missing issuer); a chain longer
+ * than the limit stops with a warning.
+ */
+static void
+test_csca_link_certificates(void)
+{
+	enum { N = 11 };
+	EVP_PKEY *k[N], *kd = tdv__keygen("prime256v1");
+	X509 *c[N];
+	for (int i = 0; i < N; i++) {
+		k[i] = tdv__keygen("prime256v1");
+		c[i] = cert("CSCA ROLL", k[i], i ? c[i - 1] : NULL, i ? k[i - 1] : NULL, 'c');
+		CHECK(c[i] != NULL);
+	}
+	tdv_issued doc = issue(TDV_DEFECT_NONE, test_today());
+	const uint8_t *p;
+	size_t len;
+	tdv_sod s;
+	tdv_buf lso, sod;
+	tdv_buf_init(&lso, 1u << 20);
+	tdv_buf_init(&sod, 1u << 20);
+	CHECK_INT(tdv_lds_get(doc.lds, TDV_EF_SOD, &p, &len), TDV_OK);
+	CHECK_INT(tdv_lds_parse_sod(p, len, &s), TDV_OK);
+	CHECK_INT(tdv_buf_append(&lso, s.content, s.content_len), TDV_OK);
+
+	/* DS under L2 */
+	X509 *ds = cert("DS ROLL", kd, c[2], k[2], 'd');
+	CHECK_INT(tdv__sign_sod(&lso, ds, kd, false, time(NULL), &sod), TDV_OK);
+	CHECK_INT(tdv_lds_set(doc.lds, TDV_EF_SOD, sod.data, sod.len), TDV_OK);
+	tdv_pa_result r;
+	tdv_trust *t = store_of(c, 3);
+	const tdv_pa_check *ch = verify_with(t, doc.lds, &r);
+	CHECK(ch != NULL && ch->status == TDV_CHECK_PASS);
+	CHECK(ch != NULL && strstr(ch->message, "2 link(s) up to the self-signed CSCA") != NULL);
+	CHECK_INT(tdv_pa_find(&r, "sod.signature")->status, TDV_CHECK_PASS);
+	tdv_trust_free(&t);
+	/* the same certificates in another order */
+	X509 *rev[3] = {c[2], c[0], c[1]};
+	t = store_of(rev, 3);
+	ch = verify_with(t, doc.lds, &r);
+	CHECK(ch != NULL && ch->status == TDV_CHECK_PASS);
+	tdv_trust_free(&t);
+	/* the root missing: trusted as stored, with a warning */
+	t = store_of(c + 1, 2);
+	ch = verify_with(t, doc.lds, &r);
+	CHECK(ch != NULL && ch->status == TDV_CHECK_WARN);
+	CHECK(ch != NULL && strstr(ch->message, "is not in the trust store") != NULL);
+	tdv_trust_free(&t);
+	/* only the root: L2 unknown, the DS does not chain */
+	t = store_of(c, 1);
+	ch = verify_with(t, doc.lds, &r);
+	CHECK(ch != NULL && ch->status == TDV_CHECK_FAIL);
+	tdv_trust_free(&t);
+	X509_free(ds);
+
+	/* a DS under the last of ten links: longer than the limit */
+	ds = cert("DS ROLL", kd, c[N - 1], k[N - 1], 'd');
+	tdv_buf_reset(&sod);
+	CHECK_INT(tdv__sign_sod(&lso, ds, kd, false, time(NULL), &sod), TDV_OK);
+	CHECK_INT(tdv_lds_set(doc.lds, TDV_EF_SOD, sod.data, sod.len), TDV_OK);
+	t = store_of(c, N);
+	ch = verify_with(t, doc.lds, &r);
+	CHECK(ch != NULL && ch->status == TDV_CHECK_WARN);
+	CHECK(ch != NULL && strstr(ch->message, "more than 8 certificates") != NULL);
+	tdv_trust_free(&t);
+	X509_free(ds);
+
+	for (int i = 0; i < N; i++) {
+		X509_free(c[i]);
+		EVP_PKEY_free(k[i]);
+	}
+	EVP_PKEY_free(kd);
+	tdv_issued_free(&doc);
+	tdv_buf_free(&lso);
+	tdv_buf_free(&sod);
 }
 
 static void
@@ -407,6 +518,7 @@ main(void)
 	RUN(test_garbage_and_missing_sod);
 	RUN(test_non_canonical_ds_certificate_warns);
 	RUN(test_certificate_chain_loop);
+	RUN(test_csca_link_certificates);
 	RUN(test_ds_expired_after_signing_is_a_warning);
 	RUN(test_ds_cache_hits_and_evicts);
 	RUN(test_invalid_arguments);

@@ -7,11 +7,18 @@
 
 #include "cli.h"
 #include "cli_store.h"
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "tdv/chip.h"
 #include "tdv/error.h"
 #include "tdv/image.h"
 #include "tdv/inspect.h"
+#include "tdv/inspect_pa.h"
 #include "tdv/inspect_screen.h"
+#include "tdv/lds.h"
 #include "tdv/ocr.h"
+#include "tdv/pa.h"
 
 static void
 check_usage(FILE *f)
@@ -20,7 +27,8 @@ check_usage(FILE *f)
 	    "usage: tdverify check [--json] [--today YYYY-MM-DD] --mrz TEXT|--mrz-file FILE\n"
 	    "                      [--sltd INDEX] [--watchlist CSV]\n"
 	    "                      [--no-screening-required] [--require-chip]\n"
-	    "                      [--image FILE] [--chip] [--reader R] [--trust DIR]\n"
+	    "                      [--image FILE] [--chip [--reader R] [--can CAN] [--bac]\n"
+	    "                       [--timeout S] --trust DIR|--masterlist FILE [--crl FILE]]\n"
 	    "                      [--record --checkpoint ID --direction entry|exit\n"
 	    "                       --officer ID [--decision admitted|refused|referred]\n"
 	    "                       [--reason TEXT]] [--db sqlite:PATH|postgres:CONNINFO]\n\n"
@@ -36,9 +44,18 @@ check_usage(FILE *f)
 	    "  --require-chip    a skipped chip check forces REFER\n"
 	    "  --image FILE      photo or scan of the data page (PNG/JPEG): the MRZ is\n"
 	    "                    read from it (or compared with the typed one)\n"
-	    "  --chip, --reader, --trust\n"
-	    "                    chip evidence: not wired to this command yet; reported\n"
-	    "                    as skipped checks (and the verdict is REFER)\n"
+	    "  --chip            read the chip over PC/SC: BAC or PACE with the MRZ\n"
+	    "                    (typed or read from --image), EF.COM, EF.SOD and the\n"
+	    "                    data groups, Active and Chip Authentication, Passive\n"
+	    "                    Authentication; a chip that cannot be read or opened\n"
+	    "                    makes the verdict REFER\n"
+	    "  --reader R        PC/SC reader (default: the first with a card; implies --chip)\n"
+	    "  --can CAN         open the chip with PACE and the Card Access Number\n"
+	    "  --bac             use BAC even when the chip offers PACE\n"
+	    "  --timeout S       wait S seconds for a card (default 10)\n"
+	    "  --trust DIR|FILE  CSCA certificates, master lists and CRLs (repeatable)\n"
+	    "  --masterlist FILE an ICAO CSCA master list (repeatable)\n"
+	    "  --crl FILE        a CRL (repeatable)\n"
 	    "  --record          store the movement (needs --checkpoint, --direction,\n"
 	    "                    --officer; the officer must be an active account)\n"
 	    "  --decision D      the officer's decision; default from the verdict\n"
@@ -51,10 +68,17 @@ check_usage(FILE *f)
 	    "exit status: 0 PASS, 1 REFER or FAIL, 2 usage, input or store error\n");
 }
 
+#define CHECK_MAX_TRUST 16
+
 struct check_opts {
-	bool json, record, no_screening, require_chip, chip;
-	const char *mrz, *mrz_file, *sltd, *watchlist, *image, *reader, *trust;
+	bool json, record, no_screening, require_chip, chip, bac;
+	const char *mrz, *mrz_file, *sltd, *watchlist, *image, *reader, *can;
 	const char *checkpoint, *direction, *officer, *decision, *reason, *db;
+	/* trust sources in command-line order: --trust, --masterlist, --crl */
+	int ntrust;
+	const char *trust[CHECK_MAX_TRUST];
+	bool trust_is_crl[CHECK_MAX_TRUST];
+	int timeout;
 	tdv_date today;
 };
 
@@ -62,6 +86,7 @@ static int
 parse_args(int argc, char **argv, struct check_opts *o)
 {
 	cli_today(&o->today);
+	o->timeout = 10;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **val = NULL;
@@ -78,6 +103,26 @@ parse_args(int argc, char **argv, struct check_opts *o)
 			o->require_chip = true;
 		} else if (cli_flag(a, "--chip")) {
 			o->chip = true;
+		} else if (cli_flag(a, "--bac")) {
+			o->bac = true;
+		} else if (cli_flag(a, "--trust") || cli_flag(a, "--masterlist") ||
+		    cli_flag(a, "--crl")) {
+			if (i + 1 >= argc)
+				return cli_error("%s needs a value", a);
+			if (o->ntrust >= CHECK_MAX_TRUST)
+				return cli_error("check: at most %d --trust/--masterlist/--crl",
+				    CHECK_MAX_TRUST);
+			o->trust_is_crl[o->ntrust] = cli_flag(a, "--crl");
+			o->trust[o->ntrust++] = argv[++i];
+		} else if (cli_flag(a, "--timeout")) {
+			if (i + 1 >= argc)
+				return cli_error("--timeout needs a value");
+			char *end = NULL;
+			errno = 0;
+			long v = strtol(argv[++i], &end, 10);
+			if (errno != 0 || end == argv[i] || *end != '\0' || v < 0 || v > 3600)
+				return cli_error("--timeout: 0..3600 seconds");
+			o->timeout = (int)v;
 		} else if (cli_flag(a, "--today")) {
 			if (i + 1 >= argc)
 				return cli_error("--today needs a value");
@@ -95,8 +140,8 @@ parse_args(int argc, char **argv, struct check_opts *o)
 			val = &o->image;
 		} else if (cli_flag(a, "--reader")) {
 			val = &o->reader;
-		} else if (cli_flag(a, "--trust")) {
-			val = &o->trust;
+		} else if (cli_flag(a, "--can")) {
+			val = &o->can;
 		} else if (cli_flag(a, "--checkpoint")) {
 			val = &o->checkpoint;
 		} else if (cli_flag(a, "--direction")) {
@@ -120,6 +165,16 @@ parse_args(int argc, char **argv, struct check_opts *o)
 	}
 	if (o->mrz != NULL && o->mrz_file != NULL)
 		return cli_error("check: give --mrz or --mrz-file, not both");
+	if (o->reader != NULL || o->can != NULL || o->bac)
+		o->chip = true;
+	if (o->ntrust > 0 && !o->chip)
+		return cli_error("check: --trust/--masterlist/--crl need --chip");
+	bool anchor = false;
+	for (int i = 0; i < o->ntrust; i++)
+		anchor = anchor || !o->trust_is_crl[i];
+	if (o->chip && !anchor)
+		return cli_error("check --chip needs --trust DIR or --masterlist FILE "
+				 "(the CSCAs Passive Authentication checks against)");
 	if (o->record && (o->checkpoint == NULL || o->direction == NULL ||
 			     o->officer == NULL))
 		return cli_error("check --record needs --checkpoint, --direction and --officer");
@@ -191,6 +246,208 @@ read_image(const struct check_opts *o, tdv_inspection *ins, bool typed)
 	memset(r, 0, sizeof(*r));
 	free(r);
 	return code;
+}
+
+/* Load the CSCAs, master lists and CRLs given; a source that does not
+ * load is a usage error (a station must not inspect against half a
+ * trust store without saying so). */
+static int
+load_trust(const struct check_opts *o, tdv_trust **out)
+{
+	tdv_trust *t = tdv_trust_new();
+	if (t == NULL)
+		return cli_error("out of memory");
+	for (int i = 0; i < o->ntrust; i++) {
+		struct stat st;
+		int bad = 0, rc;
+		if (stat(o->trust[i], &st) == 0 && S_ISDIR(st.st_mode))
+			rc = tdv_trust_load_dir(t, o->trust[i], &bad);
+		else
+			rc = tdv_trust_load_file(t, o->trust[i]);
+		if (rc != TDV_OK) {
+			tdv_trust_free(&t);
+			return cli_error("%s: %s", o->trust[i], tdv_strerror(rc));
+		}
+		if (bad > 0)
+			fprintf(stderr, "tdverify: %s: %d file(s) skipped "
+					"(not a certificate, CRL or master list)\n",
+			    o->trust[i], bad);
+	}
+	if (tdv_trust_csca_count(t) == 0) {
+		tdv_trust_free(&t);
+		return cli_error("check --chip: no CSCA certificate in --trust/--masterlist");
+	}
+	*out = t;
+	return CLI_OK;
+}
+
+static const char *
+access_name(tdv_chip_access a)
+{
+	return a == TDV_CHIP_ACCESS_PACE ? "PACE" : a == TDV_CHIP_ACCESS_BAC ? "BAC" : "none";
+}
+
+/* chip.aa_ca from the chip module's AA and CA results. */
+static void
+add_aa_ca(tdv_inspection *ins, const tdv_chip_report *rep)
+{
+	int rcs[2] = {rep->aa_rc, rep->ca_rc};
+	const char *names[2] = {"Active Authentication", "Chip Authentication"};
+	char msg[TDV_CHECK_MSG_MAX + 1];
+	size_t n = 0;
+	int passed = 0, failed = 0, broken = 0;
+	msg[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		const char *what;
+		if (rcs[i] == TDV_OK) {
+			what = "passed";
+			passed++;
+		} else if (rcs[i] == TDV_ENOENT) {
+			what = "not offered by the chip";
+		} else if (rcs[i] == TDV_EUNSUPPORTED) {
+			what = "protocol not supported here";
+		} else if (rcs[i] == TDV_ECHIP_AUTH) {
+			what = "FAILED: the chip cannot prove it holds the key (clone?)";
+			failed++;
+		} else {
+			what = tdv_strerror(rcs[i]);
+			broken++;
+		}
+		int k = snprintf(msg + n, sizeof(msg) - n, "%s%s %s", i ? "; " : "",
+		    names[i], what);
+		if (k > 0 && (size_t)k < sizeof(msg) - n)
+			n += (size_t)k;
+	}
+	if (failed > 0)
+		tdv_inspection_add_check(ins, "chip.aa_ca", TDV_INSPECT_FAIL, msg, "chip_clone");
+	else if (broken > 0)
+		tdv_inspection_add_check(ins, "chip.aa_ca", TDV_INSPECT_WARN, msg, NULL);
+	else if (passed > 0)
+		tdv_inspection_add_check(ins, "chip.aa_ca", TDV_INSPECT_PASS, msg, NULL);
+	else
+		tdv_inspection_add_check(ins, "chip.aa_ca", TDV_INSPECT_SKIP, msg, NULL);
+}
+
+/*
+ * The chip as evidence: open it over PC/SC with BAC/PACE (the MRZ of the
+ * inspection, or --can), read it as the chip module does (EF.COM, EF.SOD,
+ * the data groups, AA with DG15, CA with DG14), then Passive
+ * Authentication against the trust store with the printed MRZ.
+ * A chip that cannot be reached or opened is a warning (REFER) with the
+ * reason; the reading itself failing is not a usage error.
+ */
+static int
+read_chip(const struct check_opts *o, tdv_inspection *ins, const tdv_trust *trust)
+{
+	const tdv_mrz *m = tdv_inspection_mrz(ins);
+	tdv_chip_mrz_key key;
+	bool have_key = m != NULL && tdv_chip_mrz_key_from_mrz(&key, m) == TDV_OK;
+	if (!have_key && o->can == NULL) {
+		tdv_inspection_add_check(ins, "chip.read", TDV_INSPECT_WARN,
+		    "chip not read: no readable MRZ to open it with (BAC/PACE need the "
+		    "document number, birth and expiry dates) and no --can", NULL);
+		return CLI_OK;
+	}
+	tdv_chip_transport *t = NULL;
+	tdv_chip *c = NULL;
+	tdv_lds *lds = tdv_lds_new();
+	if (lds == NULL)
+		return cli_error("out of memory");
+	char msg[TDV_CHECK_MSG_MAX + 1];
+	int rc = tdv_chip_transport_open_pcsc(&t, o->reader, o->timeout * 1000);
+	if (rc != TDV_OK) {
+		snprintf(msg, sizeof(msg), "chip not read: %s%s%.200s%s", tdv_strerror(rc),
+		    o->reader ? " (reader " : "", o->reader ? o->reader : "",
+		    o->reader ? ")" : "");
+		tdv_inspection_add_check(ins, "chip.read", TDV_INSPECT_WARN, msg, NULL);
+		tdv_lds_free(&lds);
+		return CLI_OK;
+	}
+	tdv_chip_report rep;
+	memset(&rep, 0, sizeof(rep));
+	rc = tdv_chip_new(&c, t);
+	if (rc == TDV_OK) {
+		tdv_chip_read_options ro = {.mrz = have_key ? &key : NULL, .can = o->can,
+		    .no_pace = o->bac};
+		rc = tdv_chip_read_document(c, &ro, lds, &rep);
+	}
+	tdv_chip_free(&c);
+	tdv_chip_transport_free(&t);
+	memset(&key, 0, sizeof(key));
+	if (rc == TDV_ECHIP_AUTH) {
+		tdv_inspection_add_check(ins, "chip.read", TDV_INSPECT_WARN,
+		    o->can ? "chip not read: access control (PACE) failed with the CAN given"
+			   : "chip not read: access control (BAC/PACE) failed with the printed "
+			     "MRZ: mistyped or misread MRZ, or a chip that does not belong to "
+			     "this data page",
+		    NULL);
+		tdv_lds_free(&lds);
+		return CLI_OK;
+	}
+	if (rc != TDV_OK) {
+		snprintf(msg, sizeof(msg), "chip not read: %s", tdv_strerror(rc));
+		tdv_inspection_add_check(ins, "chip.read", TDV_INSPECT_WARN, msg, NULL);
+		tdv_lds_free(&lds);
+		return CLI_OK;
+	}
+
+	size_t n = (size_t)snprintf(msg, sizeof(msg), "read with %s: %d files, %zu bytes, %lu APDUs",
+	    access_name(rep.access), rep.nfiles, rep.bytes, rep.apdus);
+	for (int i = 0; i < rep.nskipped && n < sizeof(msg); i++) {
+		int k = snprintf(msg + n, sizeof(msg) - n, "%s%s not read (%s)",
+		    i ? ", " : "; ", tdv_lds_ef_name(rep.skipped[i]),
+		    tdv_strerror(rep.skipped_rc[i]));
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+	tdv_inspection_add_check(ins, "chip.read", TDV_INSPECT_PASS, msg, NULL);
+	add_aa_ca(ins, &rep);
+
+	/* DG1 as evidence of its own (chip.dg1_match names the differing field) */
+	const uint8_t *d;
+	size_t dlen = 0;
+	if (tdv_lds_get(lds, TDV_EF_DG1, &d, &dlen) == TDV_OK) {
+		tdv_lds_dg1 *dg1 = calloc(1, sizeof(*dg1));
+		if (dg1 == NULL) {
+			tdv_lds_free(&lds);
+			return cli_error("out of memory");
+		}
+		if (tdv_lds_parse_dg1(d, dlen, &o->today, dg1) == TDV_OK)
+			tdv_inspection_set_chip_dg1(ins, &dg1->mrz);
+		memset(dg1, 0, sizeof(*dg1));
+		free(dg1);
+	}
+
+	/* Passive Authentication with the printed MRZ */
+	char printed[3 * (TDV_MRZ_LINE_MAX + 1) + 1];
+	size_t plen = 0;
+	for (int i = 0; m != NULL && i < m->nlines && i < TDV_MRZ_MAX_LINES; i++) {
+		size_t l = strnlen(m->lines[i], sizeof(m->lines[i]));
+		if (plen + l + 2 > sizeof(printed))
+			break;
+		if (i > 0)
+			printed[plen++] = '\n';
+		memcpy(printed + plen, m->lines[i], l);
+		plen += l;
+	}
+	printed[plen] = '\0';
+	tdv_pa_result *pa = calloc(1, sizeof(*pa));
+	if (pa == NULL) {
+		tdv_lds_free(&lds);
+		return cli_error("out of memory");
+	}
+	tdv_pa_options po = {.today = o->today, .printed_mrz = plen ? printed : NULL,
+	    .printed_mrz_len = plen};
+	rc = tdv_pa_verify(trust, lds, &po, pa);
+	tdv_lds_free(&lds);
+	if (rc == TDV_OK)
+		rc = tdv_inspection_add_pa(ins, pa);
+	memset(pa, 0, sizeof(*pa));
+	free(pa);
+	if (rc != TDV_OK)
+		return cli_error("passive authentication: %s", tdv_strerror(rc));
+	return CLI_OK;
 }
 
 static int
@@ -278,6 +535,7 @@ cmd_check(int argc, char **argv)
 	tdv_inspection *ins = NULL;
 	tdv_sltd *sltd = NULL;
 	tdv_watchlist *wl = NULL;
+	tdv_trust *trust = NULL;
 	tdv_movement *m = NULL;
 	int exit_code = CLI_USAGE;
 	if (tdv_inspection_new(&ins) != TDV_OK) {
@@ -288,7 +546,7 @@ cmd_check(int argc, char **argv)
 	tdv_inspect_policy_default(&pol);
 	pol.require_screening = !o.no_screening;
 	/* asking for the chip and not getting it is a reason to refer */
-	pol.require_chip = o.require_chip || o.chip || o.reader != NULL || o.trust != NULL;
+	pol.require_chip = o.require_chip || o.chip;
 	tdv_inspection_set_policy(ins, &pol);
 	tdv_inspection_set_today(ins, &o.today);
 	if (o.mrz != NULL || o.mrz_file != NULL) {
@@ -300,10 +558,10 @@ cmd_check(int argc, char **argv)
 	}
 	if (o.image != NULL && read_image(&o, ins, o.mrz != NULL || o.mrz_file != NULL) != CLI_OK)
 		goto out;
-	/* Evidence this command cannot take yet is said so, as skipped checks. */
-	if (o.chip || o.reader != NULL || o.trust != NULL)
-		tdv_inspection_add_check(ins, "chip.read", TDV_INSPECT_SKIP,
-		    "chip reading is not available in this build", NULL);
+	if (o.chip) {
+		if (load_trust(&o, &trust) != CLI_OK || read_chip(&o, ins, trust) != CLI_OK)
+			goto out;
+	}
 	if (o.sltd != NULL) {
 		rc = tdv_sltd_open(o.sltd, &sltd);
 		if (rc != TDV_OK) {
@@ -379,6 +637,7 @@ out:
 	}
 	tdv_sltd_free(&sltd);
 	tdv_watchlist_free(&wl);
+	tdv_trust_free(&trust);
 	tdv_inspection_free(&ins);
 	return exit_code;
 }
