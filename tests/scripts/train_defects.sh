@@ -89,8 +89,14 @@ done
 "$T" train answer "$ATT" $DB --as bert --doc 1 --decision admit 2>/dev/null && bad "bert answered for anna"
 "$T" train feedback "$ATT" $DB --as anna >/dev/null 2>&1 && bad "feedback before submission"
 "$T" train submit "$ATT" $DB --as bert >/dev/null 2>&1 && bad "bert submitted for anna"
-"$T" train submit "$ATT" $DB --as anna --today $DAY >"$W/fb.json"
+"$T" checkpoint add CP1 --name "North road" --country UTO --db "sqlite:$W/cp1.db" >/dev/null || bad "checkpoint add"
+"$T" train submit "$ATT" $DB --as anna --today $DAY --store "sqlite:$W/cp1.db" --checkpoint CP1 >"$W/fb.json"
 [ $? -eq 0 ] || bad "submit (expected a pass)"
+# the result is in CP1's audit chain, where sync push takes it to headquarters
+"$T" train report --db "sqlite:$W/cp1.db" --checkpoint CP1 --today 2027-07-01 --csv >"$W/hq.csv" || bad "train report"
+grep -q "^officer,CP1,anna,,0,0,,sets=1 drills=0 mean=81.2 last=induction:$DAY due=2027-06-15 status=overdue false_alarms=1/" "$W/hq.csv" \
+	|| bad "headquarters report: $(cat "$W/hq.csv")"
+grep -q "^officer,CP1,anna,viz-mismatch,1,0,0.0,$" "$W/hq.csv" || bad "headquarters skills: $(cat "$W/hq.csv")"
 
 grep -q '"false_alarms":1' "$W/fb.json" || bad "false alarms"
 grep -q '"check":"viz.mrz_match"' "$W/fb.json" || bad "feedback names the missed check"
@@ -106,5 +112,6 @@ DRILL=$("$T" train drill anna $DB --today 2026-06-16) || bad drill
 grep -q attempt <<<"$DRILL" || bad "drill output"
 "$T" train --help | grep -q "set-add" || bad help
 "$T" train bogus $DB >/dev/null 2>&1; [ $? -eq 2 ] || bad "unknown action exit status"
+"$T" train due $DB --as tr1 --stor x >/dev/null 2>&1; [ $? -eq 2 ] || bad "a mistyped option was ignored"
 [ $fail -eq 0 ] && echo "train_defects: ok"
 exit $fail

@@ -34,6 +34,8 @@ train_usage(FILE *f)
 	    "  answer ATTEMPT --as ID --doc N --decision admit|refuse|refer\n"
 	    "        [--defects a,b] [--time-ms N] [--reason TEXT]\n"
 	    "  submit ATTEMPT --as ID [--json]        score it; feedback follows\n"
+	    "        [--store STORE-URI --checkpoint CP]  and put the result in CP's\n"
+	    "        audit chain (train.result) for sync push to carry to headquarters\n"
 	    "  feedback ATTEMPT --as ID\n"
 	    "  drill OFFICER [--size N]               today's practice drill\n"
 	    "  due --as ID [--checkpoint CP] [--csv]  refresher due/overdue\n"
@@ -68,6 +70,23 @@ opt(const struct opts *o, const char *k)
 	return NULL;
 }
 
+/* Every option that takes a value; anything else is a usage error (a
+ * mistyped option must not be ignored). */
+static const char *const known_opts[] = {"as", "by", "checkpoint", "course",
+    "db", "decision", "defects", "doc", "docs", "dpi", "key", "level",
+    "limit-seconds", "name", "out", "pki", "reason", "refresher-months",
+    "role", "seed", "size", "store", "time-ms", "title", "trainee", "trainer",
+    "warn-days"};
+
+static bool
+known_opt(const char *k)
+{
+	for (size_t i = 0; i < sizeof(known_opts) / sizeof(known_opts[0]); i++)
+		if (strcmp(known_opts[i], k) == 0)
+			return true;
+	return false;
+}
+
 static int
 parse(int argc, char **argv, struct opts *o)
 {
@@ -92,6 +111,8 @@ parse(int argc, char **argv, struct opts *o)
 					return CLI_USAGE;
 				continue;
 			}
+			if (!known_opt(a + 2))
+				return cli_error("train: unknown option '%s'", a);
 			if (o->n >= MAXOPT)
 				return cli_error("train: too many options");
 			o->key[o->n] = a + 2;
@@ -247,6 +268,38 @@ print_json_buf(tdv_buf *b)
 	return CLI_OK;
 }
 
+/* submit --store URI --checkpoint CP: the result into the checkpoint's
+ * audit chain, as the station does, for the sync to carry it. */
+static int
+result_to_store(tdv_train_db *db, const struct opts *o, const char *attempt,
+    const char *as)
+{
+	const char *uri = opt(o, "store"), *cp = opt(o, "checkpoint");
+	if (cp == NULL)
+		return cli_error("train submit: --store needs --checkpoint CP");
+	tdv_buf r;
+	tdv_buf_init(&r, TDV_TRAIN_RESULT_MAX);
+	int rc = tdv_train_db_result_json(db, attempt, &r);
+	if (rc != TDV_OK) {
+		tdv_buf_free(&r);
+		return lib_error("train submit: result", rc, db);
+	}
+	char err[256] = "";
+	tdv_store *st = NULL;
+	if ((rc = tdv_store_open(uri, &st, err, sizeof(err))) == TDV_OK)
+		rc = tdv_store_audit_append(st, cp, as, TDV_TRAIN_RESULT_ACTION,
+		    attempt, tdv_buf_cstr(&r), NULL);
+	if (rc != TDV_OK && st != NULL)
+		snprintf(err, sizeof(err), "%s", tdv_store_errmsg(st));
+	tdv_store_free(&st);
+	tdv_buf_free(&r);
+	if (rc != TDV_OK)
+		return cli_error("train submit: the result was scored but not "
+				 "written to the store: %s%s%s",
+		    tdv_strerror(rc), err[0] ? ": " : "", err);
+	return CLI_OK;
+}
+
 static int
 train_db_action(const char *action, const struct opts *o)
 {
@@ -374,6 +427,9 @@ train_db_action(const char *action, const struct opts *o)
 			goto out;
 		}
 		printf("%s\n", tdv_buf_cstr(&b));
+		if (action[0] == 's' && opt(o, "store") != NULL &&
+		    (status = result_to_store(db, o, o->pos[0], as)) != CLI_OK)
+			goto out;
 		if (action[0] == 's' && !sc.passed)
 			status = CLI_INVALID;
 	} else if (strcmp(action, "drill") == 0) {
