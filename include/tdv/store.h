@@ -375,6 +375,8 @@ int tdv_store_pub_add(tdv_store *s, const tdv_pub *p);
  * without signature/signer/data. */
 int tdv_store_pub_latest(tdv_store *s, const char *kind, int64_t *version,
     tdv_pub *meta);
+/* Latest full version of a kind (0: none). */
+int tdv_store_pub_latest_full(tdv_store *s, const char *kind, int64_t *version);
 /* Versions > after in order; the pointers live during the call only. */
 typedef int (*tdv_pub_cb)(void *ctx, const tdv_pub *p);
 int tdv_store_pub_since(tdv_store *s, const char *kind, int64_t after,

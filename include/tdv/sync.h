@@ -135,7 +135,7 @@ typedef struct tdv_sync_pull_result {
 
 /*
  * Checkpoint side: check and apply a pull reply of kind to the lists
- * directory (sltd.idx, watchlist.csv, trust -> trust.vN/) or, for
+ * directory (sltd.idx, watchlist.csv, trust -> trust.vN.TIME/) or, for
  * officers, to the local store, and record the new version. Every item's
  * signature (chain to ca_file, signer CN), digest and version chain is
  * checked before anything is written; the new version replaces the old

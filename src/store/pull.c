@@ -161,6 +161,25 @@ tdv_store_pub_latest(tdv_store *s, const char *kind, int64_t *version, tdv_pub *
 }
 
 int
+tdv_store_pub_latest_full(tdv_store *s, const char *kind, int64_t *version)
+{
+	if (s == NULL || !kind_ok(kind) || version == NULL)
+		return TDV_EINVAL;
+	*version = 0;
+	int rc = tdv__tx_begin(s);
+	if (rc != TDV_OK)
+		return rc;
+	rc = ensure_schema(s);
+	if (rc == TDV_OK) {
+		tdv__param k[] = {TDV__TEXT(kind)};
+		rc = tdv__exec(s,
+		    "SELECT COALESCE(MAX(version), 0) FROM sync_pub WHERE kind = $1 AND type = 'full'",
+		    k, 1, tdv__i64_row, version);
+	}
+	return tdv__tx_end(s, rc);
+}
+
+int
 tdv_store_pub_since(tdv_store *s, const char *kind, int64_t after, tdv_pub_cb cb,
     void *ctx)
 {

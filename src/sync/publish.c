@@ -319,24 +319,18 @@ tdv_sync_pull_reply(tdv_store *central, const char *kind, int64_t since, tdv_buf
 	struct reply_ctx c = {&items, {0}, 0, 0, false};
 	tdv_buf_init(&c.tmp, out->max);
 	if (latest > 0 && since != latest) {
-		int64_t from;
-		if (strcmp(kind, "sltd") != 0)
-			from = latest - 1; /* full versions only: the newest */
-		else
-			from = since > 0 && since < latest ? since : 0;
+		int64_t full = 0;
+		rc = tdv_store_pub_latest_full(central, kind, &full);
+		/* the deltas since the checkpoint's version, or else the
+		 * latest full version and what follows it */
+		int64_t from = since > 0 && since < latest && since >= full ? since : full - 1;
+		if (rc == TDV_OK && from < 0)
+			rc = TDV_ESYNC; /* deltas without a full version */
 		c.base_ok = from;
-		rc = tdv_store_pub_since(central, kind, from, reply_item, &c);
-		if (rc == TDV_OK && c.broken) {
-			/* the deltas do not chain from what the checkpoint has:
-			 * send the latest full version and what follows it */
-			tdv_buf_reset(&items);
-			c.count = 0;
-			c.broken = false;
-			c.base_ok = -1;
-			rc = tdv_store_pub_since(central, kind, 0, reply_item, &c);
-			if (rc == TDV_OK && c.broken)
-				rc = TDV_ESYNC;
-		}
+		if (rc == TDV_OK)
+			rc = tdv_store_pub_since(central, kind, from, reply_item, &c);
+		if (rc == TDV_OK && c.broken)
+			rc = TDV_ESYNC;
 	}
 	if (rc == TDV_OK) {
 		tdv_buf_reset(out);
@@ -615,8 +609,11 @@ apply_trust(const char *dir, const struct item *it, char *err, size_t errsz)
 		set_err(err, errsz, "trust bundle malformed");
 		return TDV_EPARSE;
 	}
+	/* a directory name of its own even when this version is pulled
+	 * again, so the live one is never touched before the switch */
 	char name[64], stage[4200], final[4200], link_tmp[4200], link_live[4200];
-	snprintf(name, sizeof(name), "trust.v%lld", (long long)it->version);
+	snprintf(name, sizeof(name), "trust.v%lld.%lld", (long long)it->version,
+	    (long long)tdv_store_now_ms());
 	if (path_in(final, sizeof(final), dir, name) != TDV_OK ||
 	    path_in(link_live, sizeof(link_live), dir, "trust") != TDV_OK ||
 	    path_in(link_tmp, sizeof(link_tmp), dir, ".trust.link") != TDV_OK ||
@@ -787,8 +784,8 @@ tdv_sync_pull_since(tdv_store *local, const char *kind, const char *lists_dir,
 	} else {
 		char target[256], want[64];
 		ssize_t l = readlink(p, target, sizeof(target) - 1);
-		snprintf(want, sizeof(want), "trust.v%lld", (long long)st.version);
-		if (l <= 0 || (target[l] = '\0', strcmp(target, want) != 0))
+		int wl = snprintf(want, sizeof(want), "trust.v%lld.", (long long)st.version);
+		if (l <= 0 || wl <= 0 || (target[l] = '\0', strncmp(target, want, (size_t)wl) != 0))
 			*since = 0;
 	}
 	return TDV_OK;
