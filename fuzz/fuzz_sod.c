@@ -2,7 +2,7 @@
  * libFuzzer target for EF.SOD: the structural parser (src/lds/sod.c) and
  * Passive Authentication over it (OpenSSL CMS decoding and verification,
  * certificate handling, hash comparison) with a small LDS and an empty
- * trust store.
+ * trust store; the same CMS also as EF.CardSecurity (check card_security).
  *
  * Run: build-fuzz-pa/fuzz/fuzz_sod -max_total_time=600 fuzz/corpus/sod
  * Crashes become tests: copy the input to tests/data/regress/sod/.
@@ -36,6 +36,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (lds != NULL && trust != NULL &&
 	    tdv_lds_set(lds, TDV_EF_SOD, data, size) == TDV_OK &&
 	    tdv_lds_set(lds, TDV_EF_DG1, dg1, sizeof(dg1)) == TDV_OK) {
+		/* the same CMS as EF.CardSecurity (no tag 77 there): the
+		 * card_security check parses and verifies it too */
+		tdv_tlv t;
+		if (tdv_tlv_read(data, size, 0, &t) == TDV_OK && t.tag == 0x77)
+			(void)tdv_lds_set(lds, TDV_EF_CARDSECURITY, t.value, t.len);
+		else
+			(void)tdv_lds_set(lds, TDV_EF_CARDSECURITY, data, size);
 		tdv_pa_options o;
 		tdv_pa_result r;
 		memset(&o, 0, sizeof(o));
