@@ -37,7 +37,7 @@ extern "C" {
 typedef struct tdv_store tdv_store;
 
 /* Current schema version written by this library. */
-#define TDV_STORE_SCHEMA_VERSION 2
+#define TDV_STORE_SCHEMA_VERSION 3
 
 #define TDV_ID_MAX 32        /* checkpoint and officer ids: [A-Za-z0-9_.-] */
 #define TDV_ULID_LEN 26      /* movement ids: Crockford base32, time-sortable */
@@ -60,6 +60,22 @@ typedef enum tdv_store_backend {
  */
 int tdv_store_open(const char *uri, tdv_store **out, char *errbuf,
     size_t errbufsz);
+
+/*
+ * Read-only open (flag TDV_STORE_READONLY, or "?readonly=1" at the end of
+ * either URI, or "?mode=ro" at the end of a sqlite: URI): nothing is
+ * migrated, the schema version must be exactly TDV_STORE_SCHEMA_VERSION
+ * (TDV_ESTORE_SCHEMA otherwise, with the versions in the message), and
+ * every write is refused with TDV_ESTORE_READONLY: by the library before
+ * any transaction, and by the database itself (SQLite read-only file with
+ * query_only, PostgreSQL default_transaction_read_only). This is how a
+ * PostgreSQL hot standby (streaming replica) is read. Calls that audit a
+ * read (tdv_store_movement_get) are writes and are refused too.
+ */
+#define TDV_STORE_READONLY 0x1u
+int tdv_store_open_flags(const char *uri, unsigned flags, tdv_store **out,
+    char *errbuf, size_t errbufsz);
+bool tdv_store_is_readonly(const tdv_store *s);
 
 /* Close and free; sets *s to NULL. NULL is accepted. */
 void tdv_store_free(tdv_store **s);
@@ -85,6 +101,10 @@ int tdv_store_checkpoint_put(tdv_store *s, const tdv_checkpoint *cp);
 
 /* TDV_ENOENT when unknown. */
 int tdv_store_checkpoint_get(tdv_store *s, const char *id, tdv_checkpoint *out);
+
+/* Every checkpoint, in id order; cb returns nonzero to stop. */
+typedef int (*tdv_checkpoint_cb)(void *ctx, const tdv_checkpoint *cp);
+int tdv_store_checkpoint_list(tdv_store *s, tdv_checkpoint_cb cb, void *ctx);
 
 /* ---- officers ---- */
 
@@ -130,6 +150,10 @@ int tdv_store_officer_set_active(tdv_store *s, const char *id, bool active,
     const char *actor, const char *audit_checkpoint);
 
 int tdv_store_officer_get(tdv_store *s, const char *id, tdv_officer *out);
+
+/* Every officer account (no hashes), in id order. */
+typedef int (*tdv_officer_cb)(void *ctx, const tdv_officer *o);
+int tdv_store_officer_list(tdv_store *s, tdv_officer_cb cb, void *ctx);
 
 /*
  * Check a password. TDV_OK and *out filled when it matches an active
@@ -215,6 +239,59 @@ int tdv_store_movement_count(tdv_store *s, const char *checkpoint_id,
 
 /* Write a movement as a JSON object. */
 void tdv_movement_to_json(const tdv_movement *m, tdv_json *j);
+
+/*
+ * Movements of one document (issuing state + number), newest first, at
+ * most limit (1..1000), with their referral outcomes. Personal data: the
+ * lookup is audited as "movement.by_document" by `reader` in chain
+ * `audit_checkpoint` (so it is refused on a read-only store).
+ */
+typedef struct tdv_referral_outcome tdv_referral_outcome;
+typedef int (*tdv_movement_ref_cb)(void *ctx, const tdv_movement *m,
+    const tdv_referral_outcome *outcome); /* outcome NULL: none recorded */
+int tdv_store_movements_by_document(tdv_store *s, const char *issuing_state,
+    const char *document_number, int limit, const char *reader,
+    const char *audit_checkpoint, tdv_movement_ref_cb cb, void *ctx);
+
+/* ---- referral outcomes (schema 3) ---- */
+
+/*
+ * The decision taken after secondary inspection of a traveller whose
+ * movement was recorded as "referred": admitted or refused, the reason,
+ * the officer who took it and when. Recorded once per movement at the
+ * checkpoint that recorded the movement, with its own audit entry
+ * ("movement.referral", object = movement id, detail = "sha256:" + the
+ * hash of the outcome), and synced to the centre (batch format 2).
+ */
+struct tdv_referral_outcome {
+	char movement_id[TDV_ULID_LEN + 1];
+	char checkpoint_id[TDV_ID_MAX + 1]; /* set from the movement */
+	int64_t movement_seq;               /* set from the movement */
+	tdv_decision outcome;               /* ADMITTED or REFUSED */
+	char reason[TDV_REASON_MAX + 1];
+	char officer_id[TDV_ID_MAX + 1];
+	int64_t time_ms;   /* 0 on input: now */
+	int64_t audit_seq; /* set: its audit entry */
+};
+
+/* TDV_ENOENT: no such movement; TDV_EINVAL: not a referred movement or
+ * not an admitted/refused outcome; TDV_EEXIST: already decided; TDV_EAUTH:
+ * officer unknown or disabled. */
+int tdv_store_referral_record(tdv_store *s, tdv_referral_outcome *r);
+/* TDV_ENOENT when the movement has no outcome (or does not exist). */
+int tdv_store_referral_get(tdv_store *s, const char *movement_id,
+    tdv_referral_outcome *out);
+/* Outcomes of a checkpoint whose audit entry seq is in (after, upto], in
+ * that order (sync). */
+typedef int (*tdv_referral_cb)(void *ctx, const tdv_referral_outcome *r);
+int tdv_store_referrals_since(tdv_store *s, const char *checkpoint_id,
+    int64_t after, int64_t upto, int limit, tdv_referral_cb cb, void *ctx);
+/* Central side: idempotent import of an outcome received by sync (the
+ * movement and the outcome's audit entry must be present: TDV_ENOENT /
+ * TDV_EAUDIT_BROKEN; a different outcome already there:
+ * TDV_ESTORE_CONFLICT). */
+int tdv_store_import_referral(tdv_store *s, const tdv_referral_outcome *r,
+    bool *inserted);
 
 /* ---- audit log ---- */
 

@@ -38,6 +38,13 @@ typedef struct tdv_sync_batch_info {
 	int64_t audit_first, audit_last;       /* 0, 0 when none */
 	int64_t movement_first, movement_last; /* 0, 0 when none */
 	int naudit, nmovements;
+	/* format 2 (schema 3): referral outcomes in the batch, each sent with
+	 * or after its audit entry and its movement; referral_last is the
+	 * audit seq of the last one (the "referral" cursor). A batch carries
+	 * "v":2 and "referrals":[...] only when it has some, so a checkpoint
+	 * without referral outcomes still speaks format 1. */
+	int nreferrals;
+	int64_t referral_last;
 } tdv_sync_batch_info;
 
 /*

@@ -525,6 +525,16 @@ tdv_store_import_audit(tdv_store *s, const tdv_audit_entry *e, bool *inserted)
 
 #define AUDIT_BULK_ROWS 200
 
+static int
+move_head(tdv_store *s, const char *chain, int found, const tdv_audit_entry *last)
+{
+	tdv__param pu[] = {TDV__TEXT(chain), TDV__INT(last->seq), TDV__TEXT(last->hash)};
+	return tdv__exec(s,
+	    found ? "UPDATE audit_head SET seq = $2, hash = $3 WHERE chain = $1"
+		  : "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $2, $3)",
+	    pu, 3, NULL, NULL);
+}
+
 int
 tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
 {
@@ -559,6 +569,28 @@ tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
 			return TDV_EAUDIT_BROKEN;
 		prev = es[i]->hash;
 	}
+	if (s->ops->copy_in != NULL) {
+		/* PostgreSQL: one COPY for the whole run */
+		tdv_buf b;
+		tdv_buf_init(&b, (size_t)n * 4096 + 4096);
+		for (int i = 0; rc == TDV_OK && i < n; i++) {
+			const tdv_audit_entry *e = es[i];
+			if ((rc = tdv__copy_text(&b, e->chain, false)) == TDV_OK &&
+			    (rc = tdv__copy_int(&b, e->seq, false)) == TDV_OK &&
+			    (rc = tdv__copy_int(&b, e->time_ms, false)) == TDV_OK &&
+			    (rc = tdv__copy_text(&b, e->actor, false)) == TDV_OK &&
+			    (rc = tdv__copy_text(&b, e->action, false)) == TDV_OK &&
+			    (rc = tdv__copy_text(&b, e->object, false)) == TDV_OK &&
+			    (rc = tdv__copy_text(&b, e->detail, false)) == TDV_OK &&
+			    (rc = tdv__copy_text(&b, e->prev_hash, false)) == TDV_OK)
+				rc = tdv__copy_text(&b, e->hash, true);
+		}
+		if (rc == TDV_OK)
+			rc = s->ops->copy_in(s, "audit_entry (" AUDIT_COLS ")",
+			    (const char *)b.data, b.len);
+		tdv_buf_free(&b);
+		return rc == TDV_OK ? move_head(s, chain, hd.found, es[n - 1]) : rc;
+	}
 	tdv__param *p = malloc(AUDIT_BULK_ROWS * AUDIT_NCOLS * sizeof(*p));
 	char *sql = malloc(16384);
 	rc = p && sql ? TDV_OK : TDV_ENOMEM;
@@ -579,13 +611,5 @@ tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
 	}
 	free(p);
 	free(sql);
-	if (rc == TDV_OK) {
-		tdv__param pu[] = {TDV__TEXT(chain), TDV__INT(es[n - 1]->seq),
-		    TDV__TEXT(es[n - 1]->hash)};
-		rc = tdv__exec(s,
-		    hd.found ? "UPDATE audit_head SET seq = $2, hash = $3 WHERE chain = $1"
-			     : "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $2, $3)",
-		    pu, 3, NULL, NULL);
-	}
-	return rc;
+	return rc == TDV_OK ? move_head(s, chain, hd.found, es[n - 1]) : rc;
 }

@@ -45,7 +45,22 @@ pg_result_err(tdv_store *s, PGresult *res)
 		return TDV_EBUSY;
 	if (strcmp(state, "54000") == 0 || strcmp(state, "22001") == 0)
 		return TDV_ELIMIT;
+	/* read_only_sql_transaction: a read-only open, or a hot standby */
+	if (strcmp(state, "25006") == 0)
+		return TDV_ESTORE_READONLY;
 	return TDV_ESTORE;
+}
+
+/* Session settings, applied at connection and after every reset:
+ * read-only opens have the server itself refuse every write of the
+ * session (SQLSTATE 25006), on a hot standby as on a primary. */
+static const char *
+pg_session_sql(const tdv_store *s)
+{
+	return s->readonly ? "SET client_min_messages = warning;"
+			     "SET default_transaction_read_only = on;"
+			   : "SET client_min_messages = warning;"
+			     "SET synchronous_commit = on;";
 }
 
 static void
@@ -54,8 +69,10 @@ pg_maybe_reset(tdv_store *s)
 	PGconn *c = s->impl;
 	if (PQstatus(c) != CONNECTION_OK && s->tx_depth == 0) {
 		PQreset(c);
-		if (PQstatus(c) == CONNECTION_OK)
+		if (PQstatus(c) == CONNECTION_OK) {
 			PQsetNoticeProcessor(c, pg_notice, NULL);
+			PQclear(PQexec(c, pg_session_sql(s)));
+		}
 	}
 }
 
@@ -143,6 +160,44 @@ pg_script(tdv_store *s, const char *sql)
 	return rc;
 }
 
+/* COPY ... FROM STDIN in one go; the server's verdict (a unique
+ * violation, a bad row) comes with the final result. */
+static int
+pg_copy_in(tdv_store *s, const char *target, const char *rows, size_t len)
+{
+	PGconn *c = s->impl;
+	char sql[1024];
+	int w = snprintf(sql, sizeof(sql), "COPY %s FROM STDIN", target);
+	if (w < 0 || (size_t)w >= sizeof(sql))
+		return TDV_ELIMIT;
+	pg_maybe_reset(s);
+	PGresult *res = PQexec(c, sql);
+	if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) {
+		int rc = pg_result_err(s, res);
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	bool sent = true;
+	for (size_t off = 0; sent && off < len; off += 1u << 18) {
+		size_t n = len - off < (1u << 18) ? len - off : (1u << 18);
+		sent = PQputCopyData(c, rows + off, (int)n) == 1;
+	}
+	if (PQputCopyEnd(c, sent ? NULL : "client could not send the rows") != 1)
+		sent = false;
+	int rc = TDV_OK;
+	while ((res = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == TDV_OK)
+			rc = pg_result_err(s, res);
+		PQclear(res);
+	}
+	if (rc == TDV_OK && !sent) {
+		tdv__store_set_err(s, PQerrorMessage(c));
+		rc = TDV_EIO;
+	}
+	return rc;
+}
+
 static void
 pg_close(tdv_store *s)
 {
@@ -155,6 +210,7 @@ static const tdv__db_ops pg_ops = {
 	.exec = pg_exec,
 	.script = pg_script,
 	.close = pg_close,
+	.copy_in = pg_copy_in,
 	.begin_sql = "BEGIN",
 };
 
@@ -171,6 +227,5 @@ tdv__pg_open(tdv_store *s, const char *conninfo)
 		return TDV_EIO;
 	}
 	PQsetNoticeProcessor(c, pg_notice, NULL);
-	return pg_script(s, "SET client_min_messages = warning;"
-			    "SET synchronous_commit = on;");
+	return pg_script(s, pg_session_sql(s));
 }

@@ -36,6 +36,8 @@ sqlite_err(tdv_store *s, int rc)
 		return TDV_EIO;
 	case SQLITE_TOOBIG:
 		return TDV_ELIMIT;
+	case SQLITE_READONLY:
+		return TDV_ESTORE_READONLY;
 	default:
 		return TDV_ESTORE;
 	}
@@ -146,12 +148,20 @@ tdv__sqlite_open(tdv_store *s, const char *path)
 	sqlite3 *db = NULL;
 	s->ops = &sqlite_ops;
 	int rc = sqlite3_open_v2(path, &db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    (s->readonly ? SQLITE_OPEN_READONLY
+			 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+		SQLITE_OPEN_NOMUTEX,
+	    NULL);
 	s->impl = db;
 	if (rc != SQLITE_OK)
 		return sqlite_err(s, rc);
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, 10000);
+	/* read-only: the file is opened read-only and query_only refuses
+	 * writes (SQLITE_READONLY); the journal mode is the writer's */
+	if (s->readonly)
+		return sqlite_script(s, "PRAGMA query_only=1;"
+					"PRAGMA trusted_schema=OFF;");
 	/* WAL + FULL: every commit is fsync'd before COMMIT returns. */
 	rc = sqlite_script(s, "PRAGMA journal_mode=WAL;"
 			      "PRAGMA synchronous=FULL;"

@@ -271,6 +271,34 @@ movement_insert(tdv_store *s, const tdv_movement *m)
 #define BULK_ROWS 80
 
 int
+tdv__movement_copy_row(tdv_buf *b, const tdv_movement *m)
+{
+	int rc = movement_validate(m);
+	if (rc != TDV_OK)
+		return rc;
+	struct movement_derived d;
+	tdv__param p[MOVEMENT_INSERT_NCOLS];
+	movement_params(m, &d, p);
+	for (int i = 0; rc == TDV_OK && i < MOVEMENT_INSERT_NCOLS; i++) {
+		bool last = i == MOVEMENT_INSERT_NCOLS - 1;
+		rc = p[i].type == TDV__P_INT ? tdv__copy_int(b, p[i].i, last)
+					     : tdv__copy_text(b, p[i].s, last);
+	}
+	return rc;
+}
+
+int
+tdv__movements_copy(tdv_store *s, const tdv_buf *rows)
+{
+	if (s->ops->copy_in == NULL || s->tx_depth == 0)
+		return TDV_EINVAL;
+	if (rows->len == 0)
+		return TDV_OK;
+	return s->ops->copy_in(s, "movement (" MOVEMENT_INSERT_COLS ")",
+	    (const char *)rows->data, rows->len);
+}
+
+int
 tdv__movements_insert_many(tdv_store *s, const tdv_movement *const *ms, int n)
 {
 	tdv__param *p = malloc(BULK_ROWS * MOVEMENT_INSERT_NCOLS * sizeof(*p));
@@ -684,4 +712,30 @@ tdv_movement_to_json(const tdv_movement *m, tdv_json *j)
 	tdv_json_key(j, "audit_seq");
 	tdv_json_int(j, m->audit_seq);
 	tdv_json_object_end(j);
+}
+
+/* For the other record files (referral.c): the row layout of MOVEMENT_COLS. */
+const char *
+tdv__movement_cols(void)
+{
+	return MOVEMENT_COLS;
+}
+
+int
+tdv__movement_from_row(tdv_movement *m, int n, const char *const *v,
+    const size_t *l)
+{
+	return movement_from_row(m, n, v, l);
+}
+
+int
+tdv__movement_ncols(void)
+{
+	return MOVEMENT_NCOLS;
+}
+
+bool
+tdv__text_ok(const char *s, size_t sz)
+{
+	return text_ok(s, sz);
 }

@@ -213,3 +213,37 @@ tdv_store_officer_authenticate(tdv_store *s, const char *id,
 	}
 	return TDV_OK;
 }
+
+struct officer_list_ctx {
+	tdv_officer_cb cb;
+	void *ctx;
+};
+
+static int
+officer_list_row(void *ctx, int n, const char *const *v, const size_t *l)
+{
+	struct officer_list_ctx *c = ctx;
+	tdv_officer o;
+	memset(&o, 0, sizeof(o));
+	if (n != 4 || v[2] == NULL || v[3] == NULL)
+		return TDV_ESTORE_SCHEMA;
+	int rc = tdv__copy(o.id, sizeof(o.id), v[0], l[0]);
+	if (rc == TDV_OK)
+		rc = tdv__copy(o.name, sizeof(o.name), v[1], l[1]);
+	if (rc != TDV_OK)
+		return rc;
+	if (tdv_role_parse(v[2], &o.role) != TDV_OK)
+		return TDV_ESTORE_SCHEMA;
+	o.active = strcmp(v[3], "1") == 0;
+	return c->cb(c->ctx, &o) != 0 ? 1 : 0;
+}
+
+int
+tdv_store_officer_list(tdv_store *s, tdv_officer_cb cb, void *ctx)
+{
+	if (s == NULL || cb == NULL)
+		return TDV_EINVAL;
+	struct officer_list_ctx c = {cb, ctx};
+	return tdv__exec(s, "SELECT id, name, role, active FROM officer ORDER BY id", NULL,
+	    0, officer_list_row, &c);
+}

@@ -102,6 +102,19 @@ static const struct migration migrations[] = {
 	" received_ms BIGINT NOT NULL,"
 	" PRIMARY KEY (checkpoint_id, batch_id));",
 	NULL, NULL},
+    {3,
+	/* the decision taken after secondary inspection of a referred
+	 * traveller, who took it and when (tdv_store_referral_record; its own
+	 * audit entry, synced as "referrals" in batch format 2), and the
+	 * lookup of movements by document */
+	"ALTER TABLE movement ADD COLUMN referral_outcome TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE movement ADD COLUMN referral_reason TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE movement ADD COLUMN referral_officer TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE movement ADD COLUMN referral_time_ms BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE movement ADD COLUMN referral_audit_seq BIGINT NOT NULL DEFAULT 0;"
+	"CREATE INDEX movement_document ON movement(issuing_state, document_number);"
+	"CREATE INDEX movement_referral ON movement(checkpoint_id, referral_audit_seq);",
+	NULL, NULL},
 };
 
 static int
@@ -133,15 +146,49 @@ tdv_store_schema_version(tdv_store *s, int *version)
 }
 
 int
-tdv__migrate(tdv_store *s)
+tdv__schema_check(tdv_store *s)
+{
+	int v = 0;
+	int rc = tdv_store_schema_version(s, &v);
+	if (rc != TDV_OK) {
+		char msg[sizeof(s->errmsg)];
+		snprintf(msg, sizeof(msg), "no tdverify schema readable (%.400s)", s->errmsg);
+		tdv__store_set_err(s, msg);
+		return TDV_ESTORE_SCHEMA;
+	}
+	if (v != TDV_STORE_SCHEMA_VERSION) {
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+		    "store is at schema %d, this tdverify reads schema %d%s", v,
+		    TDV_STORE_SCHEMA_VERSION,
+		    v < TDV_STORE_SCHEMA_VERSION
+			? " (a read-only open does not migrate: upgrade the primary first)"
+			: " (written by a newer tdverify)");
+		tdv__store_set_err(s, msg);
+		return TDV_ESTORE_SCHEMA;
+	}
+	return TDV_OK;
+}
+
+int
+tdv__migrate(tdv_store *s, int upto)
 {
 	int rc = s->ops->script(s,
 	    "CREATE TABLE IF NOT EXISTS schema_migration ("
 	    " version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)");
+	if (rc == TDV_ESTORE_READONLY) {
+		char msg[sizeof(s->errmsg)];
+		snprintf(msg, sizeof(msg),
+		    "the database is read-only (a hot standby?): open it with"
+		    " ?readonly=1 (%.300s)", s->errmsg);
+		tdv__store_set_err(s, msg);
+	}
 	if (rc != TDV_OK)
 		return rc;
 	for (size_t i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
 		const struct migration *m = &migrations[i];
+		if (upto > 0 && m->version > upto)
+			break;
 		rc = tdv__tx_begin(s);
 		if (rc != TDV_OK)
 			return rc;

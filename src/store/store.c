@@ -52,9 +52,22 @@ tdv__exec_changes(tdv_store *s, const char *sql, const tdv__param *p, int np,
 	return s->ops->exec(s, sql, p, np, NULL, NULL, changes);
 }
 
+static int
+refuse_readonly(tdv_store *s)
+{
+	tdv__store_set_err(s, "the store was opened read-only (?readonly=1): "
+			      "writes are refused; write to the primary store");
+	return TDV_ESTORE_READONLY;
+}
+
 int
 tdv__tx_begin(tdv_store *s)
 {
+	/* every write that is more than one statement starts here; single
+	 * statements are refused by the database itself (read-only file,
+	 * query_only, default_transaction_read_only) */
+	if (s->readonly)
+		return refuse_readonly(s);
 	if (s->tx_depth == 0) {
 		int rc = s->ops->script(s, s->ops->begin_sql);
 		if (rc != TDV_OK)
@@ -120,21 +133,49 @@ tdv_store_rollback(tdv_store *s)
 	return rc == TDV_ESTORE ? TDV_OK : rc;
 }
 
+/* "?readonly=1" (either backend) or "?mode=ro" (SQLite) at the end of
+ * the URI: strip it and return true. */
+static bool
+uri_readonly_suffix(char *uri)
+{
+	static const char *const suffixes[] = {"?readonly=1", "?mode=ro"};
+	size_t n = strlen(uri);
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t k = strlen(suffixes[i]);
+		if (i == 1 && strncmp(uri, "sqlite:", 7) != 0)
+			continue;
+		if (n > k && strcmp(uri + n - k, suffixes[i]) == 0) {
+			uri[n - k] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
 int
-tdv_store_open(const char *uri, tdv_store **out, char *errbuf, size_t errbufsz)
+tdv_store_open_flags(const char *uri_in, unsigned flags, tdv_store **out,
+    char *errbuf, size_t errbufsz)
 {
 	if (errbuf != NULL && errbufsz > 0)
 		errbuf[0] = '\0';
-	if (uri == NULL || out == NULL)
+	if (uri_in == NULL || out == NULL ||
+	    (flags & ~(unsigned)TDV_STORE_READONLY) != 0)
 		return TDV_EINVAL;
 	*out = NULL;
-	if (strnlen(uri, URI_MAX + 1) > URI_MAX)
+	size_t ulen = strnlen(uri_in, URI_MAX + 1);
+	if (ulen > URI_MAX)
 		return TDV_ELIMIT;
 	if (sodium_init() < 0)
 		return TDV_ECRYPTO;
 	tdv_store *s = calloc(1, sizeof(*s));
-	if (s == NULL)
+	char *uri = malloc(ulen + 1);
+	if (s == NULL || uri == NULL) {
+		free(s);
+		free(uri);
 		return TDV_ENOMEM;
+	}
+	memcpy(uri, uri_in, ulen + 1);
+	s->readonly = (flags & TDV_STORE_READONLY) != 0 || uri_readonly_suffix(uri);
 	int rc;
 	if (strncmp(uri, "sqlite:", 7) == 0) {
 		s->backend = TDV_STORE_SQLITE;
@@ -146,8 +187,9 @@ tdv_store_open(const char *uri, tdv_store **out, char *errbuf, size_t errbufsz)
 		tdv__store_set_err(s, "store URI must start with sqlite: or postgres:");
 		rc = TDV_EINVAL;
 	}
+	free(uri);
 	if (rc == TDV_OK)
-		rc = tdv__migrate(s);
+		rc = s->readonly ? tdv__schema_check(s) : tdv__migrate(s, 0);
 	if (rc != TDV_OK) {
 		if (errbuf != NULL && errbufsz > 0)
 			snprintf(errbuf, errbufsz, "%s", s->errmsg);
@@ -156,6 +198,18 @@ tdv_store_open(const char *uri, tdv_store **out, char *errbuf, size_t errbufsz)
 	}
 	*out = s;
 	return TDV_OK;
+}
+
+int
+tdv_store_open(const char *uri, tdv_store **out, char *errbuf, size_t errbufsz)
+{
+	return tdv_store_open_flags(uri, 0, out, errbuf, errbufsz);
+}
+
+bool
+tdv_store_is_readonly(const tdv_store *s)
+{
+	return s != NULL && s->readonly;
 }
 
 void
@@ -376,7 +430,8 @@ static bool
 stream_ok(const char *stream)
 {
 	return stream != NULL && (strcmp(stream, "movement") == 0 ||
-	    strcmp(stream, "audit") == 0 || strcmp(stream, "batch") == 0);
+	    strcmp(stream, "audit") == 0 || strcmp(stream, "batch") == 0 ||
+	    strcmp(stream, "referral") == 0);
 }
 
 int
@@ -404,4 +459,64 @@ tdv_store_sync_cursor_set(tdv_store *s, const char *stream,
 	    "INSERT INTO sync_cursor (stream, checkpoint_id, seq) VALUES ($1, $2, $3)"
 	    " ON CONFLICT (stream, checkpoint_id) DO UPDATE SET seq = excluded.seq",
 	    p, 3, NULL, NULL);
+}
+
+/* ---- COPY text rows ---- */
+
+int
+tdv__copy_text(tdv_buf *b, const char *val, bool last)
+{
+	const char *p = val != NULL ? val : "";
+	int rc = TDV_OK;
+	while (rc == TDV_OK && *p != '\0') {
+		size_t run = strcspn(p, "\\\t\n\r");
+		if (run > 0)
+			rc = tdv_buf_append(b, p, run);
+		p += run;
+		if (rc != TDV_OK || *p == '\0')
+			break;
+		char esc[2] = {'\\', *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\'};
+		rc = tdv_buf_append(b, esc, 2);
+		p++;
+	}
+	if (rc == TDV_OK)
+		rc = tdv_buf_putc(b, last ? '\n' : '\t');
+	return rc;
+}
+
+int
+tdv__copy_int(tdv_buf *b, int64_t v, bool last)
+{
+	char t[24];
+	snprintf(t, sizeof(t), "%" PRId64, v);
+	return tdv__copy_text(b, t, last);
+}
+
+/* ---- listing ---- */
+
+struct checkpoint_list_ctx {
+	tdv_checkpoint_cb cb;
+	void *ctx;
+};
+
+static int
+checkpoint_list_row(void *ctx, int n, const char *const *v, const size_t *l)
+{
+	struct checkpoint_list_ctx *c = ctx;
+	tdv_checkpoint cp;
+	memset(&cp, 0, sizeof(cp));
+	int rc = checkpoint_row(&cp, n, v, l);
+	if (rc != 1)
+		return rc;
+	return c->cb(c->ctx, &cp) != 0 ? 1 : 0;
+}
+
+int
+tdv_store_checkpoint_list(tdv_store *s, tdv_checkpoint_cb cb, void *ctx)
+{
+	if (s == NULL || cb == NULL)
+		return TDV_EINVAL;
+	struct checkpoint_list_ctx c = {cb, ctx};
+	return tdv__exec(s, "SELECT id, name, country FROM checkpoint ORDER BY id", NULL,
+	    0, checkpoint_list_row, &c);
 }

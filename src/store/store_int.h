@@ -42,6 +42,11 @@ typedef struct tdv__db_ops {
 	/* Several statements, no parameters (DDL). */
 	int (*script)(tdv_store *s, const char *sql);
 	void (*close)(tdv_store *s);
+	/* Bulk load: COPY target FROM STDIN, rows in PostgreSQL's text
+	 * format (tdv__copy_text/_int). NULL when the backend has none
+	 * (SQLite: multi-row INSERTs instead). */
+	int (*copy_in)(tdv_store *s, const char *target, const char *rows,
+	    size_t len);
 	const char *begin_sql; /* "BEGIN IMMEDIATE" / "BEGIN" */
 } tdv__db_ops;
 
@@ -52,6 +57,7 @@ struct tdv_store {
 	int tx_depth;     /* nesting of tdv__tx_begin */
 	bool tx_failed;   /* a nested part failed: roll back at the top */
 	bool tx_explicit; /* opened by tdv_store_begin */
+	bool readonly;    /* opened with TDV_STORE_READONLY: writes refused */
 	char errmsg[512];
 };
 
@@ -122,7 +128,29 @@ int tdv__values_list(char *out, size_t outsz, int rows, int cols);
 int tdv__movements_insert_many(tdv_store *s, const tdv_movement *const *ms, int n);
 int tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n);
 
-/* Apply pending migrations. */
-int tdv__migrate(tdv_store *s);
+/* Rows for ops->copy_in: one field in COPY text format (backslash, tab,
+ * newline and carriage return escaped), followed by a tab, or by a
+ * newline when last. */
+int tdv__copy_text(tdv_buf *b, const char *val, bool last);
+int tdv__copy_int(tdv_buf *b, int64_t v, bool last);
+
+/* Sync ingest on a backend with copy_in: append the COPY row of a
+ * movement already checked to be new (validated here), then load all
+ * appended rows at once. */
+int tdv__movement_copy_row(tdv_buf *b, const tdv_movement *m);
+int tdv__movements_copy(tdv_store *s, const tdv_buf *rows);
+
+/* Movement rows for the other record files: the column list (to SELECT),
+ * its count, and the loader of one row; text field check. */
+const char *tdv__movement_cols(void);
+int tdv__movement_ncols(void);
+int tdv__movement_from_row(tdv_movement *m, int n, const char *const *v,
+    const size_t *l);
+bool tdv__text_ok(const char *s, size_t sz);
+
+/* Apply pending migrations (up to `upto`; 0: all). */
+int tdv__migrate(tdv_store *s, int upto);
+/* Read-only open: the schema version must be this library's. */
+int tdv__schema_check(tdv_store *s);
 
 #endif

@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,46 @@ build_movement(void *ctx, const tdv_movement *m)
 	return tdv_json_error(j);
 }
 
+struct ref_build {
+	tdv_json *j;
+	tdv_sync_batch_info *info;
+	int64_t movement_known; /* highest movement seq sent or in this batch */
+	bool open;
+};
+
+static int
+build_referral(void *ctx, const tdv_referral_outcome *r)
+{
+	struct ref_build *rb = ctx;
+	if (r->movement_seq > rb->movement_known)
+		return 1;
+	tdv_json *j = rb->j;
+	if (!rb->open) {
+		tdv_json_key(j, "referrals");
+		tdv_json_array_begin(j);
+		rb->open = true;
+	}
+	tdv_json_object_begin(j);
+	tdv_json_key(j, "movement");
+	tdv_json_string(j, r->movement_id);
+	tdv_json_key(j, "checkpoint");
+	tdv_json_string(j, r->checkpoint_id);
+	tdv_json_key(j, "outcome");
+	tdv_json_string(j, tdv_decision_name(r->outcome));
+	tdv_json_key(j, "reason");
+	tdv_json_string(j, r->reason);
+	tdv_json_key(j, "officer");
+	tdv_json_string(j, r->officer_id);
+	tdv_json_key(j, "time_ms");
+	tdv_json_int(j, r->time_ms);
+	tdv_json_key(j, "audit_seq");
+	tdv_json_int(j, r->audit_seq);
+	tdv_json_object_end(j);
+	rb->info->nreferrals++;
+	rb->info->referral_last = r->audit_seq;
+	return tdv_json_error(j);
+}
+
 int
 tdv_sync_build_batch(tdv_store *local, const char *checkpoint, int max_records,
     tdv_buf *out, tdv_sync_batch_info *info)
@@ -165,9 +206,27 @@ tdv_sync_build_batch(tdv_store *local, const char *checkpoint, int max_records,
 		rc = tdv_store_movements_since(local, checkpoint, mcur,
 		    max_records - info->naudit, build_movement, &b);
 	tdv_json_array_end(&j);
+	/* format 2: referral outcomes whose audit entry and movement are sent
+	 * or in this batch, in audit order (the first one held back holds the
+	 * rest, so the cursor never passes an unsent outcome) */
+	int64_t rcur = 0;
+	if (rc == TDV_OK)
+		rc = tdv_store_sync_cursor_get(local, "referral", checkpoint, &rcur);
+	struct ref_build rb = {&j, info, info->nmovements ? info->movement_last : mcur, false};
+	if (rc == TDV_OK && b.audit_known > rcur)
+		rc = tdv_store_referrals_since(local, checkpoint, rcur, b.audit_known,
+		    max_records, build_referral, &rb);
+	if (rb.open)
+		tdv_json_array_end(&j);
 	tdv_json_object_end(&j);
 	if (rc == TDV_OK)
 		rc = tdv_json_error(&j);
+	if (rc == TDV_OK && info->nreferrals > 0) {
+		/* the header was written as format 1: say 2 */
+		if (out->len < 7 || memcmp(out->data, "{\"v\":1,", 7) != 0)
+			return TDV_EINTERNAL;
+		out->data[5] = '2';
+	}
 	return rc;
 }
 
@@ -185,6 +244,9 @@ tdv_sync_ack(tdv_store *local, const char *checkpoint,
 	if (rc == TDV_OK && info->nmovements > 0)
 		rc = tdv_store_sync_cursor_set(local, "movement", checkpoint,
 		    info->movement_last);
+	if (rc == TDV_OK && info->nreferrals > 0)
+		rc = tdv_store_sync_cursor_set(local, "referral", checkpoint,
+		    info->referral_last);
 	return tdv__tx_end(local, rc);
 }
 
@@ -285,7 +347,12 @@ parse_audit(json_t *o, tdv_audit_entry *e)
 static int
 parse_movement(json_t *o, tdv_movement *m)
 {
-	memset(m, 0, sizeof(*m));
+	/* every field is written below (checks_json up to its NUL); zeroing
+	 * the 16 KiB checks buffer for each record was a tenth of ingest */
+	size_t end = offsetof(tdv_movement, checks_json) + sizeof(m->checks_json);
+	memset(m, 0, offsetof(tdv_movement, checks_json));
+	memset((char *)m + end, 0, sizeof(*m) - end);
+	m->checks_json[0] = '\0';
 	if (!json_is_object(o) || json_object_size(o) != 21)
 		return TDV_EPARSE;
 	char dir[8], dec[12], sex[2];
@@ -315,6 +382,25 @@ parse_movement(json_t *o, tdv_movement *m)
 	    tdv_decision_parse(dec, &m->decision) != TDV_OK || sex[0] == '\0')
 		return TDV_EPARSE;
 	m->sex = sex[0];
+	return TDV_OK;
+}
+
+static int
+parse_referral(json_t *o, tdv_referral_outcome *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(o) || json_object_size(o) != 7)
+		return TDV_EPARSE;
+	char outcome[12];
+	if (get_str(o, "movement", r->movement_id, sizeof(r->movement_id)) ||
+	    get_str(o, "checkpoint", r->checkpoint_id, sizeof(r->checkpoint_id)) ||
+	    get_str(o, "outcome", outcome, sizeof(outcome)) ||
+	    get_str(o, "reason", r->reason, sizeof(r->reason)) ||
+	    get_str(o, "officer", r->officer_id, sizeof(r->officer_id)) ||
+	    get_int(o, "time_ms", &r->time_ms) || get_int(o, "audit_seq", &r->audit_seq))
+		return TDV_EPARSE;
+	if (tdv_decision_parse(outcome, &r->outcome) != TDV_OK)
+		return TDV_EPARSE;
 	return TDV_OK;
 }
 
@@ -353,6 +439,60 @@ linked_in_run(const tdv_movement *m, const tdv_audit_entry *ea, size_t na)
 	snprintf(want, sizeof(want), "sha256:%s", h);
 	return strcmp(e->action, "movement.record") == 0 && strcmp(e->object, m->id) == 0 &&
 	    strcmp(e->detail, want) == 0;
+}
+
+/*
+ * PostgreSQL, the normal case: every movement of the batch is recorded
+ * by an audit entry of the run just appended, and none of their seqs is
+ * stored yet: one COPY for all of them (the rows are validated as they
+ * are formatted). *done false (nothing written) when the batch is not
+ * that case or the backend has no COPY.
+ */
+static int
+ingest_movements_copy(tdv_store *central, json_t *movs, size_t nm,
+    const tdv_audit_entry *ea, size_t na, tdv_movement *ms, tdv_sync_result *res,
+    int64_t *max_seq, bool *done)
+{
+	*done = false;
+	if (central->ops->copy_in == NULL)
+		return TDV_OK;
+	tdv_buf rows;
+	tdv_buf_init(&rows, TDV_SYNC_MAX_BATCH_BYTES * 2u);
+	int rc = TDV_OK;
+	bool fast = true;
+	int64_t lo = INT64_MAX, hi = 0;
+	for (size_t i = 0; fast && rc == TDV_OK && i < nm; i++) {
+		tdv_movement *m = &ms[i % CHUNK];
+		(void)parse_movement(json_array_get(movs, i), m);
+		lo = m->seq < lo ? m->seq : lo;
+		hi = m->seq > hi ? m->seq : hi;
+		if (linked_in_run(m, ea, na) != 1)
+			fast = false;
+		else if ((rc = tdv__movement_copy_row(&rows, m)) != TDV_OK)
+			refuse(res, rc, (int)(na + i), import_error(rc, true));
+	}
+	if (rc == TDV_OK && fast) {
+		int64_t existing = 0;
+		tdv__param p[] = {TDV__TEXT(ms[0].checkpoint_id), TDV__INT(lo),
+		    TDV__INT(hi)};
+		rc = tdv__exec(central,
+		    "SELECT COUNT(*) FROM movement WHERE checkpoint_id = $1"
+		    " AND seq >= $2 AND seq <= $3",
+		    p, 3, tdv__i64_row, &existing);
+		fast = rc == TDV_OK && existing == 0;
+	}
+	if (rc == TDV_OK && fast) {
+		rc = tdv__movements_copy(central, &rows);
+		if (rc != TDV_OK) {
+			refuse(res, rc, (int)na, import_error(rc, true));
+		} else {
+			res->inserted += (int)nm;
+			*max_seq = hi;
+			*done = true;
+		}
+	}
+	tdv_buf_free(&rows);
+	return rc;
 }
 
 /*
@@ -398,7 +538,11 @@ ingest_records(tdv_store *central, json_t *audit, size_t na, json_t *movs,
 			res->duplicates++;
 	}
 	int64_t max_seq = 0;
-	for (size_t at = 0; rc == TDV_OK && at < nm; at += CHUNK) {
+	bool done = false;
+	if (rc == TDV_OK && run && nm > 0)
+		rc = ingest_movements_copy(central, movs, nm, ea, na, ms, res, &max_seq,
+		    &done);
+	for (size_t at = 0; rc == TDV_OK && !done && at < nm; at += CHUNK) {
 		size_t rows = nm - at < CHUNK ? nm - at : CHUNK;
 		int64_t lo = INT64_MAX, hi = 0;
 		bool fast = run;
@@ -473,17 +617,22 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 	json_t *movs = json_object_get(root, "movements");
 	json_t *cp = json_object_get(root, "checkpoint");
 	json_t *v = json_object_get(root, "v");
+	json_t *refs = json_object_get(root, "referrals");
 	tdv_movement *m = malloc(sizeof(*m));
 	tdv_audit_entry e;
 	if (m == NULL) {
 		json_decref(root);
 		return TDV_ENOMEM;
 	}
-	if (!json_is_object(root) || json_object_size(root) != 4 ||
-	    !json_is_integer(v) || json_integer_value(v) != 1 || !json_is_string(cp) ||
-	    !json_is_array(audit) || !json_is_array(movs)) {
+	/* format 1 (checkpoints one version back) and format 2 (+ referrals) */
+	if (!json_is_object(root) || !json_is_integer(v) ||
+	    !(json_integer_value(v) == 1 ? json_object_size(root) == 4
+	      : json_integer_value(v) == 2 ? json_object_size(root) == 5 && json_is_array(refs)
+				       : false) ||
+	    !json_is_string(cp) || !json_is_array(audit) || !json_is_array(movs)) {
 		rc = refuse(res, TDV_EPARSE, -1,
-		    "not a version 1 batch {v, checkpoint, audit, movements}");
+		    "not a version 1 {v, checkpoint, audit, movements} or version 2"
+		    " (+ referrals) batch");
 		goto out;
 	}
 	if (strcmp(json_string_value(cp), peer) != 0) {
@@ -492,7 +641,8 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 		goto out;
 	}
 	size_t na = json_array_size(audit), nm = json_array_size(movs);
-	if (na + nm > TDV_SYNC_MAX_RECORDS) {
+	size_t nr = json_array_size(refs); /* 0 when not an array (format 1) */
+	if (na + nm > TDV_SYNC_MAX_RECORDS || nr > TDV_SYNC_MAX_RECORDS) {
 		rc = refuse(res, TDV_ELIMIT, -1, "too many records in one batch");
 		goto out;
 	}
@@ -521,6 +671,18 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 			goto out;
 		}
 	}
+	for (size_t i = 0; i < nr; i++) {
+		tdv_referral_outcome r;
+		if (parse_referral(json_array_get(refs, i), &r) != TDV_OK) {
+			rc = refuse(res, TDV_EPARSE, (int)(na + nm + i), "malformed referral outcome");
+			goto out;
+		}
+		if (strcmp(r.checkpoint_id, peer) != 0) {
+			rc = refuse(res, TDV_EFORBIDDEN, (int)(na + nm + i),
+			    "referral outcome of another checkpoint");
+			goto out;
+		}
+	}
 	tdv_checkpoint known;
 	rc = tdv_store_checkpoint_get(central, peer, &known);
 	if (rc != TDV_OK) {
@@ -535,6 +697,22 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 		goto out;
 	}
 	rc = ingest_records(central, audit, na, movs, nm, res);
+	for (size_t i = 0; rc == TDV_OK && i < nr; i++) {
+		tdv_referral_outcome r;
+		bool ins = false;
+		(void)parse_referral(json_array_get(refs, i), &r);
+		rc = tdv_store_import_referral(central, &r, &ins);
+		if (rc != TDV_OK)
+			refuse(res, rc, (int)(na + nm + i),
+			    rc == TDV_ESTORE_CONFLICT ? "referral outcome differs from the one stored"
+			    : rc == TDV_EAUDIT_BROKEN ? "referral outcome without its audit entry"
+			    : rc == TDV_ENOENT	      ? "referral outcome of an unknown movement"
+						      : "referral outcome refused");
+		else if (ins)
+			res->inserted++;
+		else
+			res->duplicates++;
+	}
 	if (rc == TDV_OK) {
 		rc = tdv_store_commit(central);
 		if (rc != TDV_OK)

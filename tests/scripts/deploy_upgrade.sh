@@ -13,9 +13,11 @@
 # run, then gdb kills the process.
 #
 # The previous version's store is made by undoing the last migration of a
-# fresh store (drop its tables, forget its version row): migration 1 is
-# what version 1 wrote, unchanged. LAST_* below name the last migration;
-# the test checks they still match the schema this build writes.
+# fresh store (drop its columns and indexes, forget its version row): the
+# earlier migrations are what the previous version wrote, unchanged.
+# LAST_* below name the last migration; the test checks they still match
+# the schema this build writes. (Migration 3 alters a table that holds
+# records: ADD COLUMN on movement, killed after the first ALTER ran.)
 set -eu
 : "${TDV_SRC:?}" "${TDVERIFY:?}"
 T=$TDVERIFY
@@ -23,9 +25,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok   $*"; }
 command -v gdb >/dev/null || { apt-get install -y -q gdb >/dev/null 2>&1 || fail "gdb missing"; }
 
-LAST_VERSION=2
-LAST_TABLES="sync_cursor sync_batch"
-LAST_FIRST_SQL="CREATE TABLE sync_cursor"
+LAST_VERSION=3
+LAST_COLUMNS="referral_outcome referral_reason referral_officer referral_time_ms referral_audit_seq"
+LAST_INDEXES="movement_document movement_referral"
+LAST_FIRST_SQL="ALTER TABLE movement ADD COLUMN referral_outcome"
+undo_last() { # RUN-SQL-FUNCTION
+	for i in $LAST_INDEXES; do "$1" "DROP INDEX $i"; done
+	for c in $LAST_COLUMNS; do "$1" "ALTER TABLE movement DROP COLUMN $c"; done
+	"$1" "DELETE FROM schema_migration WHERE version = $LAST_VERSION"
+}
 
 tmp=$(mktemp -d /tmp/tdv-upgrade.XXXXXX)
 pgdir=$(mktemp -d /tmp/tdv-upgrade-pg.XXXXXX)
@@ -64,16 +72,17 @@ populate "$db"
 	|| fail "this build writes another schema than $LAST_VERSION: update LAST_* in this test"
 sq() { sqlite3 "$tmp/cp.db" "$@"; }
 before=$(sq "SELECT group_concat(id || ':' || seq, ',') FROM (SELECT id, seq FROM movement ORDER BY seq)")
-for t in $LAST_TABLES; do sq "DROP TABLE $t"; done
-sq "DELETE FROM schema_migration WHERE version = $LAST_VERSION"
+undo_last sq
 [ "$(sq 'SELECT MAX(version) FROM schema_migration')" = $((LAST_VERSION - 1)) ] || fail "downgrade"
 
 kill_in_migration "$db" sqlite3_exec
 [ "$(sq 'SELECT MAX(version) FROM schema_migration')" = $((LAST_VERSION - 1)) ] \
 	|| fail "sqlite: the killed migration left schema $(sq 'SELECT MAX(version) FROM schema_migration')"
-for t in $LAST_TABLES; do
-	[ -z "$(sq "SELECT name FROM sqlite_master WHERE name = '$t'")" ] \
-		|| fail "sqlite: half a migration: table $t exists"
+[ "$(sq "SELECT COUNT(*) FROM pragma_table_info('movement') WHERE name LIKE 'referral%'")" = 0 ] \
+	|| fail "sqlite: half a migration: a referral column exists"
+for i in $LAST_INDEXES; do
+	[ -z "$(sq "SELECT name FROM sqlite_master WHERE name = '$i'")" ] \
+		|| fail "sqlite: half a migration: index $i exists"
 done
 [ "$(sq 'PRAGMA integrity_check')" = ok ] || fail "sqlite: integrity after the kill"
 [ "$(sq "SELECT group_concat(id || ':' || seq, ',') FROM (SELECT id, seq FROM movement ORDER BY seq)")" = "$before" ] \
@@ -97,8 +106,7 @@ pq() { "$psql_bin" "$pc" -q -v ON_ERROR_STOP=1 -At -c "$1"; }
 db="postgres:$pc"
 populate "$db"
 before=$(pq "SELECT string_agg(id || ':' || seq, ',' ORDER BY seq) FROM movement")
-for t in $LAST_TABLES; do pq "DROP TABLE $t"; done
-pq "DELETE FROM schema_migration WHERE version = $LAST_VERSION"
+undo_last pq
 
 kill_in_migration "$db" PQexec
 # the server notices the dead client and rolls its transaction back
@@ -108,8 +116,10 @@ for _ in $(seq 1 50); do
 done
 [ "$(pq 'SELECT MAX(version) FROM schema_migration')" = $((LAST_VERSION - 1)) ] \
 	|| fail "postgres: the killed migration left schema $(pq 'SELECT MAX(version) FROM schema_migration')"
-for t in $LAST_TABLES; do
-	[ "$(pq "SELECT to_regclass('$t') IS NULL")" = t ] || fail "postgres: half a migration: table $t exists"
+[ "$(pq "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'movement' AND column_name LIKE 'referral%'")" = 0 ] \
+	|| fail "postgres: half a migration: a referral column exists"
+for i in $LAST_INDEXES; do
+	[ "$(pq "SELECT to_regclass('$i') IS NULL")" = t ] || fail "postgres: half a migration: index $i exists"
 done
 [ "$(pq "SELECT string_agg(id || ':' || seq, ',' ORDER BY seq) FROM movement")" = "$before" ] \
 	|| fail "postgres: movements changed by the killed migration"

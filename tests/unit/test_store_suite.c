@@ -776,6 +776,241 @@ test_ulid_format(void)
 	CHECK(strncmp(a, "7ZZZZZZZZZ", 10) == 0);
 }
 
+static int
+list_cp(void *ctx, const tdv_checkpoint *cp)
+{
+	tdv_buf *b = ctx;
+	tdv_buf_printf(b, "%s,", cp->id);
+	return 0;
+}
+
+static int
+list_off(void *ctx, const tdv_officer *o)
+{
+	tdv_buf *b = ctx;
+	tdv_buf_printf(b, "%s:%s:%d,", o->id, tdv_role_name(o->role), o->active);
+	return 0;
+}
+
+static void
+test_store_lists(void)
+{
+	tdv_checkpoint cp = {"CP-LIST-B", "B", "UTO"}, cp2 = {"CP-LIST-A", "A", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(st, &cp), TDV_OK);
+	CHECK_INT(tdv_store_checkpoint_put(st, &cp2), TDV_OK);
+	tdv_buf b;
+	tdv_buf_init(&b, 1 << 16);
+	CHECK_INT(tdv_store_checkpoint_list(st, list_cp, &b), TDV_OK);
+	/* every checkpoint, in id order */
+	CHECK(strstr(tdv_buf_cstr(&b), "CP-LIST-A,CP-LIST-B,") != NULL);
+	CHECK(strstr(tdv_buf_cstr(&b), "CP-NORTH,") != NULL);
+	tdv_buf_reset(&b);
+	tdv_officer o = {"list-z", "Zed", TDV_ROLE_EXAMINER, true};
+	CHECK_INT(tdv_store_officer_add(st, &o, "pw", 2, NULL, "CP-LIST-A"), TDV_OK);
+	CHECK_INT(tdv_store_officer_set_active(st, "list-z", false, NULL, "CP-LIST-A"), TDV_OK);
+	CHECK_INT(tdv_store_officer_list(st, list_off, &b), TDV_OK);
+	CHECK(strstr(tdv_buf_cstr(&b), "list-z:examiner:0,") != NULL);
+	CHECK(strstr(tdv_buf_cstr(&b), "argon") == NULL); /* no hashes */
+	tdv_buf_free(&b);
+}
+
+/* the URI of the same store, opened read-only */
+static void
+ro_uri(char *out, size_t n)
+{
+	snprintf(out, n, "%s?readonly=1", uri);
+}
+
+static void
+test_store_readonly_open(void)
+{
+	char ru[4200], err[512];
+	ro_uri(ru, sizeof(ru));
+	tdv_store *ro = NULL;
+	CHECK_INT(tdv_store_open(ru, &ro, err, sizeof(err)), TDV_OK);
+	if (ro == NULL)
+		return;
+	CHECK(tdv_store_is_readonly(ro));
+	CHECK(!tdv_store_is_readonly(st));
+	int v = 0;
+	CHECK_INT(tdv_store_schema_version(ro, &v), TDV_OK);
+	CHECK_INT(v, TDV_STORE_SCHEMA_VERSION);
+	tdv_checkpoint got;
+	CHECK_INT(tdv_store_checkpoint_get(ro, "CP-NORTH", &got), TDV_OK);
+	int64_t n = -1;
+	CHECK_INT(tdv_store_movement_count(ro, NULL, &n), TDV_OK);
+	CHECK(n >= 0);
+	/* every kind of write is refused, clearly */
+	tdv_checkpoint cp = {"CP-RO", "x", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(ro, &cp), TDV_ESTORE_READONLY);
+	CHECK_INT(tdv_store_checkpoint_get(st, "CP-RO", &got), TDV_ENOENT);
+	tdv_movement *m = calloc(1, sizeof(*m));
+	fill_movement(m, "CP-NORTH", "anna", "UTO", 'F', "1974-08-12", TDV_DECISION_ADMITTED);
+	CHECK_INT(tdv_store_record_movement(ro, m), TDV_ESTORE_READONLY);
+	CHECK(strstr(tdv_store_errmsg(ro), "read-only") != NULL);
+	CHECK_INT(tdv_store_sync_cursor_set(ro, "movement", "CP-NORTH", 5), TDV_ESTORE_READONLY);
+	CHECK_INT(tdv_store_audit_append(ro, "CP-NORTH", NULL, "x.y", "", "", NULL),
+	    TDV_ESTORE_READONLY);
+	free(m);
+	tdv_store_free(&ro);
+	CHECK_INT(tdv_store_open_flags(uri, TDV_STORE_READONLY, &ro, NULL, 0), TDV_OK);
+	CHECK(tdv_store_is_readonly(ro));
+	tdv_store_free(&ro);
+	CHECK_INT(tdv_store_open_flags(uri, 0x80, &ro, NULL, 0), TDV_EINVAL);
+	/* no migration: a store at another version is refused, not changed */
+	tdv__param p[] = {TDV__INT(TDV_STORE_SCHEMA_VERSION)};
+	CHECK_INT(tdv__exec(st, "DELETE FROM schema_migration WHERE version = $1", p, 1,
+		      NULL, NULL),
+	    TDV_OK);
+	CHECK_INT(tdv_store_open(ru, &ro, err, sizeof(err)), TDV_ESTORE_SCHEMA);
+	CHECK(strstr(err, "upgrade the primary") != NULL);
+	CHECK_INT(tdv_store_schema_version(st, &v), TDV_OK);
+	CHECK_INT(v, TDV_STORE_SCHEMA_VERSION - 1);
+	CHECK_INT(tdv__exec(st,
+		      "INSERT INTO schema_migration (version, applied_ms) VALUES ($1, 0)",
+		      p, 1, NULL, NULL),
+	    TDV_OK);
+	tdv__param p2[] = {TDV__INT(TDV_STORE_SCHEMA_VERSION + 1)};
+	CHECK_INT(tdv__exec(st,
+		      "INSERT INTO schema_migration (version, applied_ms) VALUES ($1, 0)",
+		      p2, 1, NULL, NULL),
+	    TDV_OK);
+	CHECK_INT(tdv_store_open(ru, &ro, err, sizeof(err)), TDV_ESTORE_SCHEMA);
+	CHECK(strstr(err, "newer") != NULL);
+	CHECK_INT(tdv__exec(st, "DELETE FROM schema_migration WHERE version = $1", p2, 1,
+		      NULL, NULL),
+	    TDV_OK);
+}
+
+struct doc_rows {
+	int n;
+	char ids[4][TDV_ULID_LEN + 1];
+	int with_outcome;
+};
+
+static int
+doc_cb(void *ctx, const tdv_movement *m, const tdv_referral_outcome *r)
+{
+	struct doc_rows *d = ctx;
+	if (d->n < 4)
+		snprintf(d->ids[d->n], sizeof(d->ids[0]), "%s", m->id);
+	d->n++;
+	if (r != NULL && r->outcome == TDV_DECISION_REFUSED)
+		d->with_outcome++;
+	return 0;
+}
+
+static int
+ref_cb(void *ctx, const tdv_referral_outcome *r)
+{
+	tdv_referral_outcome *out = ctx;
+	*out = *r;
+	return 0;
+}
+
+static void
+test_store_referral_outcomes(void)
+{
+	tdv_checkpoint cp = {"CP-REF", "Referrals", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(st, &cp), TDV_OK);
+	tdv_officer o = {"ref1", "Examiner", TDV_ROLE_EXAMINER, true};
+	CHECK_INT(tdv_store_officer_add(st, &o, "pw", 2, NULL, "CP-REF"), TDV_OK);
+	tdv_movement *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	fill_movement(a, "CP-REF", "ref1", "UTO", 'F', "1974-08-12", TDV_DECISION_ADMITTED);
+	snprintf(a->document_number, sizeof(a->document_number), "REF000001");
+	a->time_ms = T0;
+	CHECK_INT(tdv_store_record_movement(st, a), TDV_OK);
+	fill_movement(b, "CP-REF", "ref1", "UTO", 'F', "1974-08-12", TDV_DECISION_REFERRED);
+	snprintf(b->document_number, sizeof(b->document_number), "REF000001");
+	b->time_ms = T0 + 1000;
+	CHECK_INT(tdv_store_record_movement(st, b), TDV_OK);
+
+	tdv_referral_outcome r;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.movement_id, sizeof(r.movement_id), "%s", b->id);
+	snprintf(r.officer_id, sizeof(r.officer_id), "ref1");
+	snprintf(r.reason, sizeof(r.reason), "forged visa page");
+	r.outcome = TDV_DECISION_REFERRED;
+	CHECK_INT(tdv_store_referral_record(st, &r), TDV_EINVAL); /* not an outcome */
+	r.outcome = TDV_DECISION_REFUSED;
+	tdv_referral_outcome got;
+	CHECK_INT(tdv_store_referral_get(st, b->id, &got), TDV_ENOENT);
+	CHECK_INT(tdv_store_referral_record(st, &r), TDV_OK);
+	CHECK(r.audit_seq > b->audit_seq);
+	CHECK_STR(r.checkpoint_id, "CP-REF");
+	CHECK_INT(r.movement_seq, b->seq);
+	CHECK_INT(tdv_store_referral_record(st, &r), TDV_EEXIST); /* once */
+	CHECK_INT(tdv_store_referral_get(st, b->id, &got), TDV_OK);
+	CHECK_INT(got.outcome, TDV_DECISION_REFUSED);
+	CHECK_STR(got.reason, "forged visa page");
+	CHECK_STR(got.officer_id, "ref1");
+	CHECK_INT(got.audit_seq, r.audit_seq);
+	CHECK_INT(got.time_ms, r.time_ms);
+	/* an admitted movement has no referral; unknown movement; bad officer */
+	tdv_referral_outcome x = r;
+	snprintf(x.movement_id, sizeof(x.movement_id), "%s", a->id);
+	CHECK_INT(tdv_store_referral_record(st, &x), TDV_EINVAL);
+	snprintf(x.movement_id, sizeof(x.movement_id), "00000000000000000000000000");
+	CHECK_INT(tdv_store_referral_record(st, &x), TDV_ENOENT);
+	/* the movement itself is unchanged: the chain still verifies */
+	tdv_audit_report rep;
+	CHECK_INT(tdv_store_audit_verify(st, "CP-REF", &rep), TDV_OK);
+	CHECK(rep.intact);
+	/* sync: listed by audit seq; import is idempotent and checked */
+	tdv_referral_outcome since;
+	memset(&since, 0, sizeof(since));
+	CHECK_INT(tdv_store_referrals_since(st, "CP-REF", 0, INT64_MAX, 10, ref_cb, &since),
+	    TDV_OK);
+	CHECK_STR(since.movement_id, b->id);
+	CHECK_INT(since.movement_seq, b->seq);
+	memset(&since, 0, sizeof(since));
+	CHECK_INT(tdv_store_referrals_since(st, "CP-REF", r.audit_seq, INT64_MAX, 10, ref_cb,
+		      &since),
+	    TDV_OK);
+	CHECK(since.movement_id[0] == '\0');
+	bool ins = true;
+	CHECK_INT(tdv_store_import_referral(st, &got, &ins), TDV_OK);
+	CHECK(!ins);
+	tdv_referral_outcome other = got;
+	other.outcome = TDV_DECISION_ADMITTED;
+	CHECK_INT(tdv_store_import_referral(st, &other, &ins), TDV_ESTORE_CONFLICT);
+	/* an outcome whose audit entry does not name it is refused */
+	tdv_movement *c = calloc(1, sizeof(*c));
+	fill_movement(c, "CP-REF", "ref1", "UTO", 'F', "1974-08-12", TDV_DECISION_REFERRED);
+	c->time_ms = T0 + 2000;
+	CHECK_INT(tdv_store_record_movement(st, c), TDV_OK);
+	tdv_referral_outcome forged = got;
+	snprintf(forged.movement_id, sizeof(forged.movement_id), "%s", c->id);
+	forged.audit_seq = c->audit_seq; /* the movement's own entry */
+	CHECK_INT(tdv_store_import_referral(st, &forged, &ins), TDV_EAUDIT_BROKEN);
+	CHECK_INT(tdv_store_referral_get(st, c->id, &got), TDV_ENOENT);
+	/* movements by document: newest first, with the outcome; audited */
+	struct doc_rows d;
+	memset(&d, 0, sizeof(d));
+	tdv_audit_report before, after;
+	CHECK_INT(tdv_store_audit_verify(st, "CP-REF", &before), TDV_OK);
+	CHECK_INT(tdv_store_movements_by_document(st, "UTO", "REF000001", 10, "ref1",
+		      "CP-REF", doc_cb, &d),
+	    TDV_OK);
+	CHECK_INT(d.n, 2);
+	CHECK_STR(d.ids[0], b->id);
+	CHECK_STR(d.ids[1], a->id);
+	CHECK_INT(d.with_outcome, 1);
+	CHECK_INT(tdv_store_audit_verify(st, "CP-REF", &after), TDV_OK);
+	CHECK_INT(after.entries, before.entries + 1);
+	memset(&d, 0, sizeof(d));
+	CHECK_INT(tdv_store_movements_by_document(st, "UTO", "REF000001", 1, "ref1",
+		      "CP-REF", doc_cb, &d),
+	    TDV_OK);
+	CHECK_INT(d.n, 1);
+	CHECK_INT(tdv_store_movements_by_document(st, "UTO", "", 1, "ref1", "CP-REF", doc_cb,
+		      &d),
+	    TDV_EINVAL);
+	free(a);
+	free(b);
+	free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -814,6 +1049,9 @@ main(int argc, char **argv)
 	RUN(test_store_import_is_idempotent_and_checked);
 	RUN(test_store_explicit_transaction_rolls_back);
 	RUN(test_ulid_format);
+	RUN(test_store_lists);
+	RUN(test_store_readonly_open);
+	RUN(test_store_referral_outcomes);
 	RUN(test_store_tamper_movement_row);
 	RUN(test_store_tamper_tail_and_movement);
 	RUN(test_store_tamper_is_detected);

@@ -207,6 +207,91 @@ test_sync_refuses_bad_batches_whole(void)
 	tdv_buf_free(&b);
 }
 
+/* Format 2: a referral outcome travels with (or after) its audit entry and
+ * its movement; altered in transit or forged, the batch is refused whole;
+ * sent again, it is a duplicate. */
+static void
+test_sync_referral_outcomes(void)
+{
+	tdv_movement *m = calloc(1, sizeof(*m));
+	snprintf(m->checkpoint_id, sizeof(m->checkpoint_id), "CP1");
+	snprintf(m->officer_id, sizeof(m->officer_id), "off1");
+	m->direction = TDV_DIR_ENTRY;
+	snprintf(m->document_code, sizeof(m->document_code), "P");
+	snprintf(m->issuing_state, sizeof(m->issuing_state), "UTO");
+	snprintf(m->document_number, sizeof(m->document_number), "R0000001");
+	snprintf(m->nationality, sizeof(m->nationality), "UTO");
+	snprintf(m->surname, sizeof(m->surname), "ERIKSSON");
+	snprintf(m->given_names, sizeof(m->given_names), "ANNA MARIA");
+	m->sex = 'F';
+	snprintf(m->verdict, sizeof(m->verdict), "REFER");
+	m->decision = TDV_DECISION_REFERRED;
+	snprintf(m->checks_json, sizeof(m->checks_json), "[]");
+	CHECK_INT(tdv_store_record_movement(cp_store, m), TDV_OK);
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_BATCH_BYTES);
+	tdv_sync_batch_info info;
+	tdv_sync_result r;
+	/* no outcome yet: still format 1 */
+	CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 100, &b, &info), TDV_OK);
+	CHECK(strncmp(tdv_buf_cstr(&b), "{\"v\":1,", 7) == 0);
+	CHECK_INT(info.nreferrals, 0);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r), TDV_OK);
+	CHECK_INT(tdv_sync_ack(cp_store, "CP1", &info), TDV_OK);
+
+	tdv_referral_outcome ro;
+	memset(&ro, 0, sizeof(ro));
+	snprintf(ro.movement_id, sizeof(ro.movement_id), "%s", m->id);
+	snprintf(ro.officer_id, sizeof(ro.officer_id), "off1");
+	snprintf(ro.reason, sizeof(ro.reason), "genuine");
+	ro.outcome = TDV_DECISION_ADMITTED;
+	CHECK_INT(tdv_store_referral_record(cp_store, &ro), TDV_OK);
+	CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 100, &b, &info), TDV_OK);
+	CHECK(strncmp(tdv_buf_cstr(&b), "{\"v\":2,", 7) == 0);
+	CHECK_INT(info.naudit, 1);
+	CHECK_INT(info.nreferrals, 1);
+	CHECK_INT(info.referral_last, ro.audit_seq);
+	size_t n = 0;
+	/* altered in transit: the hash in its audit entry no longer matches */
+	char *x = edited(&b, "\"outcome\":\"admitted\"", "\"outcome\":\"refused\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EAUDIT_BROKEN);
+	CHECK(strstr(r.message, "referral") != NULL);
+	free(x);
+	/* another checkpoint's outcome inside CP1's batch */
+	x = edited(&b, "\"checkpoint\":\"CP1\",\"outcome\"", "\"checkpoint\":\"CP2\",\"outcome\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EFORBIDDEN);
+	free(x);
+	x = edited(&b, "\"reason\":\"genuine\"", "\"reason\":\"genuine\",\"extra\":1", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EPARSE);
+	free(x);
+	/* format 1 with referrals, format 3: refused */
+	x = edited(&b, "{\"v\":2,", "{\"v\":1,", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EPARSE);
+	free(x);
+	x = edited(&b, "{\"v\":2,", "{\"v\":3,", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EPARSE);
+	free(x);
+	tdv_referral_outcome got;
+	CHECK_INT(tdv_store_referral_get(central, m->id, &got), TDV_ENOENT);
+	/* the genuine one goes in, once */
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r), TDV_OK);
+	CHECK_INT(r.inserted, 2);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r), TDV_OK);
+	CHECK_INT(r.inserted, 0);
+	CHECK_INT(r.duplicates, 2);
+	CHECK_INT(tdv_sync_ack(cp_store, "CP1", &info), TDV_OK);
+	CHECK_INT(tdv_store_referral_get(central, m->id, &got), TDV_OK);
+	CHECK_INT(got.outcome, TDV_DECISION_ADMITTED);
+	CHECK_STR(got.reason, "genuine");
+	CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 100, &b, &info), TDV_OK);
+	CHECK_INT(info.naudit + info.nmovements + info.nreferrals, 0);
+	tdv_audit_report ar;
+	CHECK_INT(tdv_store_audit_verify(central, "CP1", &ar), TDV_OK);
+	CHECK(ar.intact);
+	tdv_buf_free(&b);
+	free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -221,6 +306,7 @@ main(int argc, char **argv)
 	setup();
 	RUN(test_sync_batches_in_order_and_idempotent);
 	RUN(test_sync_refuses_bad_batches_whole);
+	RUN(test_sync_referral_outcomes);
 	tdv_store_free(&cp_store);
 	tdv_store_free(&central);
 	char cmd[128];

@@ -28,6 +28,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_officer(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
+int cmd_referral(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 int cmd_backup(int argc, char **argv);

@@ -59,16 +59,14 @@ struct ids {
 };
 
 static int
-collect_checkpoint(void *ctx, const tdv_stat_row *row)
+collect_checkpoint(void *ctx, const tdv_checkpoint *cp)
 {
 	struct ids *c = ctx;
-	if (row->nkeys < 1 || row->keys[0] == NULL)
-		return 0;
 	if (c->n >= STATUS_MAX_CHECKPOINTS) {
 		c->rc = TDV_ELIMIT;
 		return 1;
 	}
-	snprintf(c->id[c->n++], TDV_ID_MAX + 1, "%s", row->keys[0]);
+	snprintf(c->id[c->n++], TDV_ID_MAX + 1, "%s", cp->id);
 	return 0;
 }
 
@@ -151,10 +149,16 @@ status_run(struct status_opts *o, FILE *out)
 	bool sqlite = tdv_store_backend_of(s) == TDV_STORE_SQLITE;
 	long long size = -1;
 	if (sqlite) {
-		char wal[4200];
-		size = file_size(uri + 7);
-		if (snprintf(wal, sizeof(wal), "%s-wal", uri + 7) < (int)sizeof(wal))
+		/* the file without a read-only suffix ("?readonly=1", "?mode=ro") */
+		char path[4200], wal[4220];
+		if (snprintf(path, sizeof(path), "%s", uri + 7) < (int)sizeof(path)) {
+			char *q = strrchr(path, '?');
+			if (q != NULL && tdv_store_is_readonly(s))
+				*q = '\0';
+			size = file_size(path);
+			snprintf(wal, sizeof(wal), "%s-wal", path);
 			size += file_size(wal);
+		}
 	}
 	int schema = 0;
 	int rc = tdv_store_schema_version(s, &schema);
@@ -169,9 +173,7 @@ status_run(struct status_opts *o, FILE *out)
 		for (int i = 0; i < nwant; i++)
 			memcpy(ids.id[ids.n++], want[i], sizeof(want[i]));
 	} else if (rc == TDV_OK) {
-		tdv_stat_key k = TDV_STAT_CHECKPOINT;
-		rc = tdv_store_stats(s, "1970-01-01", "9999-12-31", &k, 1,
-		    collect_checkpoint, &ids);
+		rc = tdv_store_checkpoint_list(s, collect_checkpoint, &ids);
 		if (rc == TDV_OK)
 			rc = ids.rc;
 	}

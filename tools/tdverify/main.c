@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{"report", cmd_report, "movement statistics by day, checkpoint, nationality, ..."},
 	{"officer", cmd_officer, "officer accounts: add, password, enable/disable, login"},
 	{"checkpoint", cmd_checkpoint, "register checkpoints in the store"},
+	{"referral", cmd_referral, "outcome of secondary inspection; movements by document"},
 	{"sync", cmd_sync, "forward records to the central store (HTTPS, mutual TLS); serve it"},
 	{"setup", cmd_setup, "set up the centre (CA, admin), enrolment tokens, enrol a checkpoint"},
 	{"backup", cmd_backup, "consistent online backup of the store (SQLite backup API, pg_dump)"},
