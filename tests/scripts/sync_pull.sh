@@ -40,6 +40,8 @@ echo 'officer-pass-1' | "$T" officer add off1 --name "Officer One" --role office
 tok=$("$T" setup token --db "$central" --checkpoint CP1 --name "North road" --country UTO) ||
 	fail "token"
 
+# (sets $port; not run in a command substitution, so that the server's
+# pid reaches the cleanup)
 start_central() { # out-file extra-args...
 	local out=$1
 	shift
@@ -50,9 +52,9 @@ start_central() { # out-file extra-args...
 		sleep 0.1
 	done
 	grep -q '^listening on' "$out" || fail "central did not start"
-	sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out"
+	port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$out")
 }
-port=$(start_central serve.out --dir central)
+start_central serve.out --dir central
 "$T" setup checkpoint --central "127.0.0.1:$port" --enrol "$tok" --id CP1 \
 	--ca central/ca.crt --dir cp1 --db "$local" --no-pull >/dev/null || fail "enrol"
 
@@ -186,8 +188,8 @@ printf 'subjectAltName=IP:127.0.0.1\n' >rogue/srv.ext
 q x509 -req -in rogue/srv.csr -CA rogue/ca.pem -CAkey rogue/ca.key -CAcreateserial -days 2 \
 	-extfile rogue/srv.ext -out rogue/srv.pem
 good_port=$port
-port=$(start_central serve2.out --cert rogue/srv.pem --key rogue/srv.key --ca central/ca.crt \
-	--publisher-cert central/publisher.crt --publisher-key central/publisher.key)
+start_central serve2.out --cert rogue/srv.pem --key rogue/srv.key --ca central/ca.crt \
+	--publisher-cert central/publisher.crt --publisher-key central/publisher.key
 refused "untrusted server" "certificate verify failed\|TLS handshake" --kind sltd
 port=$good_port
 
