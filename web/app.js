@@ -85,7 +85,7 @@
     $('who').textContent = s.name + ' (' + t('role.' + s.role, s.role) + ') · ' + s.checkpoint;
     $('logout').hidden = false;
     $('tabs').hidden = false;
-    $('training-link').hidden = s.role !== 'trainer' && s.role !== 'trainee';
+    $('training-link').hidden = ['trainer', 'trainee', 'supervisor'].indexOf(s.role) < 0;
     let first = HOME[s.role] || null;
     document.querySelectorAll('#tabs button').forEach(function (b) {
       const ok = VIEWS[b.dataset.view].indexOf(s.role) >= 0;

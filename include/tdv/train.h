@@ -39,6 +39,8 @@
 extern "C" {
 #endif
 
+struct tdv_store; /* tdv/store.h */
+
 /* ------------------------------------------------------------------ */
 /* Defect catalogue                                                    */
 /* ------------------------------------------------------------------ */
@@ -518,7 +520,6 @@ int tdv_train_db_result_json(tdv_train_db *db, const char *attempt,
  * defect type, and per checkpoint and defect type). Entries whose detail
  * is not a result object are counted in "unreadable" and skipped.
  */
-struct tdv_store;
 int tdv_train_central_report(struct tdv_store *store,
     const char *const *checkpoints, int n, const tdv_date *today,
     int refresher_months, int warn_days, bool csv, tdv_buf *out);
@@ -547,6 +548,8 @@ int tdv_train_central_report(struct tdv_store *store,
  *   POST /api/train/drill                today's practice drill
  *   GET  /api/train/reports/due[?csv=1&checkpoint=CP]
  *   GET  /api/train/reports/rates[?csv=1&checkpoint=CP]
+ *   GET  /api/train/reports/skills[?csv=1]  per officer and post, from the
+ *                                          results in the audit chain
  *   GET  /api/train/records/OFFICER
  *   GET  /api/train/certificates/ATTEMPT (HTML)
  *
@@ -559,6 +562,13 @@ typedef struct tdv_train_api_config {
 	const char *sets_dir; /* where POST /sets builds (set-<id>/) */
 	const char *pki_dir;  /* the training PKI (created when missing) */
 	tdv_date today;
+	/* GET /api/train/reports/skills: tdv_train_central_report over this
+	 * checkpoint's own audit chain in the station's store (NULL: 404),
+	 * for trainers and for the station's supervisors (actor_supervisor,
+	 * the session's role, decided by the caller). */
+	struct tdv_store *store;
+	const char *checkpoint;
+	bool actor_supervisor;
 } tdv_train_api_config;
 
 #define TDV_TRAIN_API_BODY_MAX 65536

@@ -571,6 +571,12 @@ tdv__api_train(srv_ctx *c)
 	tc.sets_dir = s->cfg.train_sets_dir;
 	tc.pki_dir = s->cfg.train_pki_dir;
 	tdv__srv_today(s, &tc.today);
+	tc.store = s->store;
+	tc.checkpoint = s->checkpoint;
+	tc.actor_supervisor = c->sess.role == TDV_ROLE_SUPERVISOR;
+	/* the skills report reads the store: hold it too (order: train_mu,
+	 * then store_mu; nothing takes them the other way round) */
+	bool reads_store = strncmp(c->url, "/api/train/reports/skills", 25) == 0;
 	/* libmicrohttpd gives the path without the query: rebuild it */
 	char query[512] = "";
 	const char *keys[] = {"answers", "csv", "checkpoint"};
@@ -588,8 +594,14 @@ tdv__api_train(srv_ctx *c)
 	tdv_train_api_response r;
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_lock(&s->train_mu);
+	if (reads_store)
+		pthread_mutex_lock(&s->store_mu);
+	else
+		tc.store = NULL;
 	int rc = tdv_train_api_handle(&tc, c->method, c->url, query,
 	    c->sess.officer, (const char *)c->body.data, c->body.len, &r);
+	if (reads_store)
+		pthread_mutex_unlock(&s->store_mu);
 	pthread_mutex_unlock(&s->train_mu);
 	if (rc != TDV_OK) {
 		tdv_buf_free(&r.body);

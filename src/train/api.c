@@ -375,6 +375,21 @@ route(const tdv_train_api_config *cfg, const char *method, char seg[][SEGLEN],
 			    &r->body);
 		else if (strcmp(seg[1], "rates") == 0)
 			rc = TDV_EPERM;
+		else if (strcmp(seg[1], "skills") == 0 && cfg->store == NULL)
+			rc = TDV_ENOENT;
+		else if (strcmp(seg[1], "skills") == 0 &&
+		    (cfg->actor_supervisor || is_trainer(cfg->db, actor))) {
+			long months = 12, warn = 30;
+			const char *cps[1] = {cfg->checkpoint};
+			if ((rc = tdv_train_db_config_get(cfg->db,
+				 "refresher_months", &months)) == TDV_OK &&
+			    (rc = tdv_train_db_config_get(cfg->db, "warn_days",
+				 &warn)) == TDV_OK)
+				rc = tdv_train_central_report(cfg->store, cps, 1,
+				    &cfg->today, (int)months, (int)warn, csv,
+				    &r->body);
+		} else if (strcmp(seg[1], "skills") == 0)
+			rc = TDV_EPERM;
 		else
 			rc = TDV_ENOENT;
 		if (rc != TDV_OK)

@@ -220,6 +220,15 @@ async function toTraining(page) {
     const cert = await trainer.evaluate(async (h) => (await fetch(h, { credentials: 'same-origin' })).text(), href);
     check(cert.includes('Demo Trainee') && cert.includes(due), 'certificate names the trainee and the refresher date');
   }
+  // the post's skills from the results the station put in its audit chain
+  await trainer.click('#skills-load');
+  await trainer.waitForSelector('#skills-officers tbody tr');
+  const sk = await trainer.$$eval('#skills-officers tbody tr', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  const me = sk.find((r) => r[0] === 'trainee1');
+  check(me && me[2] === '1' && me[4] === percent.toFixed(1) && me[6] === due,
+    'skills by officer from the audit chain: ' + JSON.stringify(me));
+  check((await trainer.textContent('#skills-post')).includes('pass rate ' + (passed ? 100 : 0) + ' %'),
+    'post summary: ' + (await trainer.textContent('#skills-post')));
   await trainer.screenshot({ path: path.join(ART, 'train-04-reports.png'), fullPage: true });
   await browser.close();
   process.exit(failures ? 1 : 0);

@@ -203,6 +203,20 @@ for i, k in enumerate(KEY):
             {"doc": i, "decision": "admit" if k == "genuine" else "refuse", "defects": [] if k == "genuine" else [k]})
 st, fb4 = t1.json("POST", "/api/train/attempts/" + att2 + "/submit")
 check(st == 200 and fb4["score"]["percent"] == 100 and fb4["score"]["passed"], "a passed induction (%d)" % st)
+# ---- the station's own skills report: trainers and supervisors ----
+st, sk = sup.json("GET", "/api/train/reports/skills")
+o = [x for x in (sk or {}).get("officers", []) if x["officer"] == "trainee1"]
+check(st == 200 and len(o) == 1 and o[0]["sets"] == 2 and o[0]["passed"] == 1 and
+      {k["defect"]: k["detected"] for k in o[0]["skills"]} == {"lost-stolen": 2, "expired": 1, "photo-substitution": 1},
+      "the supervisor sees trainee1's skills by defect type (%d)" % st)
+check(sk["checkpoints"][0]["checkpoint"] == "CP1" and sk["checkpoints"][0]["pass_rate"] == 50,
+      "and the post's pass rate")
+st, _ = trainer.json("GET", "/api/train/reports/skills")
+check(st == 200, "the trainer sees it (%d)" % st)
+st, _ = t1.json("GET", "/api/train/reports/skills")
+check(st == 403, "a trainee does not (%d)" % st)
+st, _ = officer.json("GET", "/api/train/reports/skills")
+check(st == 403, "nor an officer (%d)" % st)
 st, sess = t1.json("GET", "/api/session")
 json.dump({"attempts": [att, att2], "today": sess["today"], "set": sid}, open("result.json", "w"))
 sys.exit(1 if failures else 0)

@@ -105,6 +105,30 @@
       flash('');
     } catch (e) { flash('No record: ' + e.message); }
   }
+  function weakest(skills) {
+    let w = null;
+    skills.forEach(function (k) { if (k.detected < k.presented && (!w || k.rate < w.rate)) w = k; });
+    return w ? w.defect + ' (' + w.rate.toFixed(0) + ' %)' : '';
+  }
+  async function loadSkills() {
+    try {
+      const r = await api('GET', '/api/train/reports/skills');
+      const tb = $('skills-officers').querySelector('tbody');
+      clear(tb);
+      r.officers.forEach(function (o) {
+        row(tb, [o.officer, o.trainer, o.sets, o.drills, o.mean_percent.toFixed(1),
+          o.last_passed ? o.last_course + ' ' + o.last_passed : '', o.refresher_due,
+          { text: o.status, cls: o.status === 'overdue' ? 'fail' : '' }, weakest(o.skills)]);
+      });
+      const db = $('skills-defects').querySelector('tbody');
+      clear(db);
+      const cp = r.checkpoints[0];
+      $('skills-post').textContent = cp ? 'Post ' + cp.checkpoint + ': ' + cp.officers + ' officers, ' + cp.sets +
+        ' sets and ' + cp.drills + ' drills' + (cp.pass_rate >= 0 ? ', pass rate ' + cp.pass_rate.toFixed(0) + ' %' : '') +
+        (cp.most_missed ? '; most missed: ' + cp.most_missed : '') : '';
+      if (cp) cp.detection.forEach(function (d) { row(db, [d.defect, d.presented, d.detected, d.rate.toFixed(0)]); });
+    } catch (e) { flash(e.message); }
+  }
   async function loadRates() {
     try {
       const rows = await api('GET', '/api/train/reports/rates');
@@ -209,6 +233,7 @@
     $('due-load').addEventListener('click', loadDue);
     $('rates-load').addEventListener('click', loadRates);
     $('rec-form').addEventListener('submit', loadRecord);
+    $('skills-load').addEventListener('click', loadSkills);
     $('start-form').addEventListener('submit', start);
     $('drill').addEventListener('click', drill);
     $('doc-inspect').addEventListener('click', inspect);
@@ -216,8 +241,10 @@
     try { st.session = await api('GET', '/api/session'); } catch (e) { $('need-login').hidden = false; return; }
     $('who').textContent = st.session.name + ' (' + st.session.role + ')';
     const trainer = st.session.role === 'trainer' || st.session.role === 'admin';
+    const supervisor = st.session.role === 'supervisor';
     $('trainer').hidden = !trainer;
-    $('trainee').hidden = false;
+    $('skills').hidden = !trainer && !supervisor;
+    $('trainee').hidden = supervisor;
   }
   document.addEventListener('DOMContentLoaded', init);
 }());
