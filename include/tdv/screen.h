@@ -151,6 +151,14 @@ int tdv_sltd_lookup(const tdv_sltd *idx, const char *state,
 int tdv_sltd_check_fresh(const tdv_sltd *idx, const tdv_date *today,
     int max_age_days, long *age_days);
 
+/*
+ * Map every page of the index into this process now (the file is read
+ * from disk if it is not in the page cache), so later lookups take no page
+ * faults. For long-running processes (a server, a checkpoint station);
+ * one-shot lookups do without. Costs a sequential read of the file.
+ */
+int tdv_sltd_preload(const tdv_sltd *idx);
+
 /* "lost", "stolen", "revoked", "invalidated". */
 const char *tdv_sltd_status_name(tdv_sltd_status s);
 

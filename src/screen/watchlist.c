@@ -31,7 +31,7 @@
 #include "screen/sltd_int.h"
 #include "tdv/error.h"
 
-#define WL_MAGIC "TDVWLST1"
+#define WL_MAGIC "TDVWLST2" /* 1: keys of another hash (refused) */
 #define WL_ENDIAN 0x01020304u
 /* Best evidence a person can add to a name score (birth date +0.05,
  * nationality +0.02): a form scoring below threshold - this is skipped. */
@@ -116,10 +116,16 @@ struct builder {
 	size_t ndocs, capdocs;
 };
 
+/* The kind is mixed in after hashing: a seed that only differs in low
+ * bits would meet the first letter's XOR in FNV-1a and make, for
+ * instance, the consonant key of B... equal the skeleton key of C... */
 static uint32_t
 key_hash(const char *s, size_t n, uint32_t kind)
 {
-	return (uint32_t)tdv__sltd_hash(s, n, 0x77a7c4u + kind);
+	uint64_t h = tdv__sltd_hash(s, n, 0x77a7c4u);
+	h ^= (uint64_t)(kind + 1) * 0x9e3779b97f4a7c15ULL;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(h >> 32);
 }
 
 static int
@@ -1034,6 +1040,7 @@ struct cand {
 	uint16_t hits;    /* distinct query tokens that hit this form */
 	uint16_t mask;    /* the form's tokens that were hit */
 	int16_t last_tok; /* last query token counted */
+	uint8_t single;   /* a form of one token (hit in that key space) */
 };
 
 struct cset {
@@ -1062,7 +1069,7 @@ cset_count(struct cand *c, int tok, uint32_t ref)
 
 /* ref: form << 4 | position of the hit token in the form. */
 static int
-cset_add(struct cset *s, uint32_t ref, int tok)
+cset_add(struct cset *s, uint32_t ref, int tok, bool single)
 {
 	uint32_t form = ref >> 4;
 	if ((s->n + 1) * 2 > s->cap) {
@@ -1082,7 +1089,7 @@ cset_add(struct cset *s, uint32_t ref, int tok)
 	}
 	size_t h = cset_slot(s, form);
 	if (s->v[h].form == UINT32_MAX) {
-		s->v[h] = (struct cand){form, 0, 0, -1};
+		s->v[h] = (struct cand){form, 0, 0, -1, single};
 		s->n++;
 	}
 	cset_count(&s->v[h], tok, ref);
@@ -1281,7 +1288,7 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 						if (i == skip && s == 0)
 							cset_probe(&cs, wl->refs[r], i);
 						else
-							rc = cset_add(&cs, wl->refs[r], i);
+							rc = cset_add(&cs, wl->refs[r], i, s == 1);
 					}
 				}
 			}
@@ -1293,15 +1300,15 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 		struct cand *c = &cs.v[i];
 		if (c->form == UINT32_MAX)
 			continue;
-		const struct wl_form *f = &wl->f[c->form];
-		int need = qn < f->ntok ? qn : f->ntok;
-		if (need > 2)
-			need = 2;
+		/* need = min(query parts, form parts, 2), decided without
+		 * touching the form (most candidates fail here). */
+		int need = qn < 2 ? qn : c->single ? 1 : 2;
 		/* need hits from distinct query tokens on distinct tokens of
 		 * the form (with hits >= 2 and two tokens of the form hit, two
 		 * query tokens can be paired with two different ones). */
 		if (c->hits < need || (need >= 2 && (c->mask & (c->mask - 1u)) == 0))
 			continue;
+		const struct wl_form *f = &wl->f[c->form];
 		struct tdv__cname cn = {UNCONST(wl->pool + f->latin), UNCONST(wl->pool + f->scripts),
 		    f->surname, f->truncated != 0};
 		double ns = 0;

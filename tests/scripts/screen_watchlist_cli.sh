@@ -12,7 +12,7 @@ WL="$T/wl.csv"
 [ $rc -eq 1 ] && ok "import with bad rows exits 1" || bad "import exit $rc"
 grep -q "line 10:" "$T/err" && grep -q "line 12:" "$T/err" && ok "bad rows reported by line" || bad "lines: $(cat "$T/err")"
 grep -q "8 entries" "$T/out" && ok "8 entries imported" || bad "summary: $(cat "$T/out")"
-head -c 8 "$WL" | grep -q "TDVWLST1" && ok "compiled list written" || bad "not compiled: $(head -c 8 "$WL" | od -c | head -1)"
+head -c 8 "$WL" | grep -q "TDVWLST2" && ok "compiled list written" || bad "not compiled: $(head -c 8 "$WL" | od -c | head -1)"
 "$TDVERIFY" watchlist stats --list "$WL" --json >"$T/out"; rc=$?
 [ $rc -eq 0 ] && grep -q '"threshold":0.82' "$T/out" && grep -q '"list_version":1' "$T/out" &&
 	grep -q '"entries":8' "$T/out" && grep -q '"stale":false' "$T/out" && grep -q '"list_age_days":0' "$T/out" &&

@@ -344,6 +344,7 @@ test_screen_sltd_large_list_all_levels(void)
 		return;
 	}
 	CHECK_INT(tdv_sltd_verify(idx), TDV_OK);
+	CHECK_INT(tdv_sltd_preload(idx), TDV_OK);
 	tdv_sltd_info info;
 	tdv_sltd_info_get(idx, &info);
 	CHECK(info.bytes_per_record < 29.0);
