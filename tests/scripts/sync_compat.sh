@@ -141,4 +141,17 @@ ae="SELECT seq || ':' || hash FROM audit_entry WHERE chain = 'CPC' ORDER BY seq"
 "$T" audit verify --db "$central" >/dev/null || fail "central audit chain"
 "$T" audit verify --db "$local" >/dev/null || fail "checkpoint audit chain"
 ok "central = checkpoint: 8 movements once each, the outcome of an old-version referral, audit chains equal and intact"
+
+# the CLI's other referral commands on the upgraded store
+"$T" referral show "$ref" --json --db "$local" | grep -q '"outcome":"admitted","reason":"visa genuine","officer":"offc"' \
+	|| fail "referral show"
+"$T" referral record "$ref" --outcome refused --officer offc --db "$local" 2>/dev/null \
+	&& fail "a second outcome was accepted"
+[ "$("$T" referral find --state UTO --number L898902C3 --officer offc --checkpoint CPC --json \
+	--db "$local" | grep -c '"referral":{"movement"')" = 1 ] || fail "referral find: outcomes"
+[ "$("$T" referral find --state UTO --number L898902C3 --officer offc --checkpoint CPC --json \
+	--db "$local" | wc -l)" = 8 ] || fail "referral find: movements of the document"
+[ "$(sq "SELECT COUNT(*) FROM audit_entry WHERE action = 'movement.by_document'")" = 2 ] \
+	|| fail "document lookups not audited"
+ok "referral show/find on the upgraded store (8 movements of the document, lookups audited)"
 echo "sync_compat: all passed"

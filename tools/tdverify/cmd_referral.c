@@ -182,28 +182,27 @@ cmd_referral(int argc, char **argv)
 	int code = CLI_OK, rc;
 	if (rec) {
 		rc = tdv_store_referral_record(st, &r);
+		const char *why = rc == TDV_ENOENT ? "no such movement"
+		    : rc == TDV_EEXIST		   ? "it already has an outcome"
+		    : rc == TDV_EINVAL		   ? "it was not referred, or a field is invalid"
+		    : rc == TDV_EAUTH		   ? "officer unknown or disabled"
+						   : NULL;
 		if (rc == TDV_OK)
 			print_outcome(&r, json);
-		else if (rc == TDV_ENOENT)
-			code = CLI_INVALID, cli_error("referral record: no movement %s", id);
-		else if (rc == TDV_EEXIST)
-			code = CLI_INVALID,
-			cli_error("referral record: movement %s already has an outcome", id);
-		else if (rc == TDV_EINVAL)
-			code = CLI_INVALID, cli_error("referral record: movement %s was not"
-						      " referred, or a field is invalid", id);
-		else if (rc == TDV_EAUTH)
-			code = CLI_INVALID,
-			cli_error("referral record: officer %s unknown or disabled", officer);
-		else
+		else if (why != NULL) {
+			cli_error("referral record %s: %s", id, why);
+			code = CLI_INVALID;
+		} else
 			code = cli_error("referral record: %s%s%s", tdv_strerror(rc),
 			    tdv_store_errmsg(st)[0] ? ": " : "", tdv_store_errmsg(st));
 	} else if (show) {
 		rc = tdv_store_referral_get(st, id, &r);
 		if (rc == TDV_OK)
 			print_outcome(&r, json);
-		else if (rc == TDV_ENOENT || rc == TDV_EINVAL)
-			code = CLI_INVALID, cli_error("referral show: no outcome for %s", id);
+		else if (rc == TDV_ENOENT || rc == TDV_EINVAL) {
+			cli_error("referral show: no outcome for %s", id);
+			code = CLI_INVALID;
+		}
 		else
 			code = cli_error("referral show: %s", tdv_strerror(rc));
 	} else {
