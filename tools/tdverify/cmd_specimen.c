@@ -137,7 +137,7 @@ cmd_specimen(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		double v;
-		long l;
+		long l = 0;
 		int need = !(cli_flag(a, "--json") || cli_flag(a, "--upside-down") ||
 		    cli_flag(a, "--clutter") || cli_flag(a, "--png") || cli_flag(a, "--help") ||
 		    cli_flag(a, "-h"));

@@ -160,7 +160,7 @@ train_build(const struct opts *o)
 		return cli_error("train build needs --pki DIR and --out DIR");
 	b.today = o->today;
 	b.level = TDV_TRAIN_FIRST_LINE;
-	long v;
+	long v = 0;
 	if (opt(o, "level") &&
 	    tdv_train_level_parse(opt(o, "level"), &b.level) != TDV_OK)
 		return cli_error("--level: first-line or second-line");
@@ -224,7 +224,7 @@ train_inspect(const struct opts *o)
 	if (rc != TDV_OK)
 		return lib_error("train inspect", rc, NULL);
 	int from = 0, to = n;
-	long v;
+	long v = 0;
 	if (opt(o, "doc")) {
 		if (num(opt(o, "doc"), 1, n, &v, "--doc"))
 			return CLI_USAGE;
@@ -316,7 +316,7 @@ train_db_action(const char *action, const struct opts *o)
 	tdv_json j;
 	tdv_json_init(&j, &b);
 	const char *as = opt(o, "as");
-	long v;
+	long v = 0;
 	char id[TDV_TRAIN_SETID_LEN + 1], id2[TDV_TRAIN_SETID_LEN + 1];
 
 	if (strcmp(action, "person") == 0) {
