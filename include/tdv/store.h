@@ -292,6 +292,9 @@ int tdv_store_referrals_since(tdv_store *s, const char *checkpoint_id,
  * TDV_ESTORE_CONFLICT). */
 int tdv_store_import_referral(tdv_store *s, const tdv_referral_outcome *r,
     bool *inserted);
+/* The outcome as one JSON object (movement, checkpoint, outcome, reason,
+ * officer, time_ms, audit_seq): the sync batch and the CLI write this. */
+void tdv_referral_outcome_json(tdv_json *j, const tdv_referral_outcome *r);
 
 /* ---- audit log ---- */
 

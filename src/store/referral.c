@@ -340,3 +340,24 @@ tdv_store_movements_by_document(tdv_store *s, const char *issuing_state,
 	free(m);
 	return rc;
 }
+
+void
+tdv_referral_outcome_json(tdv_json *j, const tdv_referral_outcome *r)
+{
+	tdv_json_object_begin(j);
+	tdv_json_key(j, "movement");
+	tdv_json_string(j, r->movement_id);
+	tdv_json_key(j, "checkpoint");
+	tdv_json_string(j, r->checkpoint_id);
+	tdv_json_key(j, "outcome");
+	tdv_json_string(j, tdv_decision_name(r->outcome));
+	tdv_json_key(j, "reason");
+	tdv_json_string(j, r->reason);
+	tdv_json_key(j, "officer");
+	tdv_json_string(j, r->officer_id);
+	tdv_json_key(j, "time_ms");
+	tdv_json_int(j, r->time_ms);
+	tdv_json_key(j, "audit_seq");
+	tdv_json_int(j, r->audit_seq);
+	tdv_json_object_end(j);
+}

@@ -33,27 +33,6 @@ referral_usage(FILE *f)
 }
 
 static void
-outcome_json(tdv_json *j, const tdv_referral_outcome *r)
-{
-	tdv_json_object_begin(j);
-	tdv_json_key(j, "movement");
-	tdv_json_string(j, r->movement_id);
-	tdv_json_key(j, "checkpoint");
-	tdv_json_string(j, r->checkpoint_id);
-	tdv_json_key(j, "outcome");
-	tdv_json_string(j, tdv_decision_name(r->outcome));
-	tdv_json_key(j, "reason");
-	tdv_json_string(j, r->reason);
-	tdv_json_key(j, "officer");
-	tdv_json_string(j, r->officer_id);
-	tdv_json_key(j, "time_ms");
-	tdv_json_int(j, r->time_ms);
-	tdv_json_key(j, "audit_seq");
-	tdv_json_int(j, r->audit_seq);
-	tdv_json_object_end(j);
-}
-
-static void
 print_outcome(const tdv_referral_outcome *r, bool json)
 {
 	if (json) {
@@ -61,7 +40,7 @@ print_outcome(const tdv_referral_outcome *r, bool json)
 		tdv_buf_init(&b, 1 << 16);
 		tdv_json j;
 		tdv_json_init(&j, &b);
-		outcome_json(&j, r);
+		tdv_referral_outcome_json(&j, r);
 		printf("%s\n", tdv_buf_cstr(&b));
 		tdv_buf_free(&b);
 		return;
@@ -92,7 +71,7 @@ find_row(void *ctx, const tdv_movement *m, const tdv_referral_outcome *r)
 		tdv_movement_to_json(m, &j);
 		tdv_json_key(&j, "referral");
 		if (r != NULL)
-			outcome_json(&j, r);
+			tdv_referral_outcome_json(&j, r);
 		else
 			tdv_json_null(&j);
 		tdv_json_object_end(&j);
