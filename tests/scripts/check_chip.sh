@@ -13,27 +13,8 @@ set -eu
 : "${TDVERIFY:?}" "${TDV_SRC:?}"
 T=$TDVERIFY
 
-vpcd_lib=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
-if ! command -v pcscd >/dev/null 2>&1 || [ ! -e "$vpcd_lib" ]; then
-	echo "check_chip: installing pcscd and vsmartcard-vpcd" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-	$SUDO apt-get install -y -q --no-install-recommends pcscd vsmartcard-vpcd \
-		>/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null 2>&1;
-		$SUDO apt-get install -y -q --no-install-recommends pcscd vsmartcard-vpcd >/dev/null; }
-fi
-pcscd_bin=$(command -v pcscd || echo /usr/sbin/pcscd)
-[ -x "$pcscd_bin" ] && [ -e "$vpcd_lib" ] || { echo "check_chip: pcscd/vpcd missing after install" >&2; exit 1; }
-
-# one pcscd per machine (socket /run/pcscd): the same lock as chip_e2e.sh
-exec 9>/tmp/tdv-chip-e2e.lock
-flock -w 600 9 || { echo "check_chip: lock busy" >&2; exit 1; }
-if pgrep -x pcscd >/dev/null 2>&1; then
-	echo "check_chip: another pcscd is running (pid $(pgrep -x pcscd | tr '\n' ' ')):" \
-		"this test starts its own with a private reader.conf.d; stop the other" \
-		"first (on systemd hosts: systemctl stop pcscd.socket pcscd)" >&2
-	exit 1
-fi
+. "$TDV_SRC/tests/scripts/pcsc.inc"
+pcsc_prepare check_chip
 
 work=$(mktemp -d /tmp/tdv-check-chip.XXXXXX)
 pcscd_pid=""
