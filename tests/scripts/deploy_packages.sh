@@ -33,27 +33,27 @@ set -eu
 if [ "${TDV_SANITIZE:-0}" = "1" ] || [ "${TDV_SANITIZE:-}" = "true" ]; then
 	echo "SKIP deploy_packages: sanitizer build (the package test builds its own" \
 	     "packages and runs in the normal build only)"
-	exit 0
+	exit 77
 fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP deploy_packages: needs root (dpkg into a chroot, mount and network namespaces)"
-	exit 0
+	exit 77
 fi
 if ! unshare -m -n true 2>/dev/null; then
 	echo "SKIP deploy_packages: this machine refuses mount/network namespaces (unshare -m -n)"
-	exit 0
+	exit 77
 fi
 
-# The packages carry the station (issue 10) and sync (issue 9) commands;
-# a tree without them has nothing to run in the root.
+# The packages carry the station and sync commands and the web assets;
+# a tree without them is broken, not a reason to skip.
 : "${TDVERIFY:?}"
-for c in serve sync; do
+for c in serve sync setup; do
 	if ! "$TDVERIFY" "$c" --help >/dev/null 2>&1; then
-		echo "SKIP deploy_packages: this tree's tdverify has no '$c' command to install and run"
-		exit 0
+		echo "FAIL deploy_packages: this tree's tdverify has no working '$c' command"
+		exit 1
 	fi
 done
-[ -f "$TDV_SRC/web/index.html" ] || { echo "SKIP deploy_packages: no web/index.html (station assets)"; exit 0; }
+[ -f "$TDV_SRC/web/index.html" ] || { echo "FAIL deploy_packages: no web/index.html (station assets)"; exit 1; }
 
 "$TDV_SRC/scripts/install-deps" --deb
 
