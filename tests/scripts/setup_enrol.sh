@@ -11,24 +11,9 @@
 set -eu
 : "${TDVERIFY:?}" "${TDV_SRC:?}"
 T=$TDVERIFY
-dir=$(mktemp -d /tmp/tdv-enrol.XXXXXX)
-pgdir=$(mktemp -d /tmp/tdv-enrol-pg.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	"$TDV_SRC/scripts/pg-test" stop "$pgdir"
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$dir/serve.log" ] && tail -20 "$dir/serve.log" >&2; exit 1; }
-cd "$dir"
-q() { openssl "$@" >/dev/null 2>&1 || fail "openssl $*"; }
-
-conninfo=$("$TDV_SRC/scripts/pg-test" start "$pgdir")
-central="postgres:$conninfo"
-psql_bin=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
-sql() { "$psql_bin" "$conninfo" -At -q -c "$1"; }
+. "$TDV_SRC/tests/scripts/sync_env.inc"
+sync_env enrol
+sync_pg_start
 
 # --- headquarters ---
 echo 'admin-pass-1' | "$T" setup central --db "$central" --dir central --admin hq1 \

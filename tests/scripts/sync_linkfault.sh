@@ -11,22 +11,11 @@
 set -eu
 : "${TDVERIFY:?}" "${TDV_SRC:?}"
 T=$TDVERIFY
-dir=$(mktemp -d /tmp/tdv-sync.XXXXXX)
-pgdir=$(mktemp -d /tmp/tdv-sync-pg.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	"$TDV_SRC/scripts/pg-test" stop "$pgdir"
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$dir/serve.log" ] && tail -20 "$dir/serve.log" >&2; exit 1; }
+. "$TDV_SRC/tests/scripts/sync_env.inc"
+sync_env sync
 
 # --- certificates: a sync CA, the server, checkpoints CP1 and CP2, and a
 #     CP1 certificate from a CA nobody trusts ---
-cd "$dir"
-q() { openssl "$@" >/dev/null 2>&1 || fail "openssl $*"; }
 q req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj "/CN=tdverify sync test CA" -keyout ca.key -out ca.pem
 q req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -44,8 +33,7 @@ issue cp2 CP2 ca "extendedKeyUsage=clientAuth"
 issue fake1 CP1 rogue "extendedKeyUsage=clientAuth"
 
 # --- central PostgreSQL and the checkpoint's SQLite store ---
-conninfo=$("$TDV_SRC/scripts/pg-test" start "$pgdir")
-central="postgres:$conninfo"
+sync_pg_start
 local="sqlite:$dir/cp1.db"
 MRZ='P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<|L898902C36UTO7408122F1204159ZE184226B<<<<<10'
 for db in "$central" "$local"; do
@@ -153,7 +141,6 @@ echo "sync_linkfault: drained after $attempts passes, $failures cut by the link"
 [ $failures -gt 0 ] || fail "the relay never broke a transfer: the test proved nothing"
 
 # --- exactly once at the centre ---
-psql_bin=$(ls /usr/lib/postgresql/*/bin/psql | head -1)
 sqlq() { "$psql_bin" "$conninfo" -At -c "$1"; }
 want=$(sqlite3 "$dir/cp1.db" "SELECT COUNT(*) FROM movement")
 wanta=$(sqlite3 "$dir/cp1.db" "SELECT COUNT(*) FROM audit_entry WHERE chain='CP1'")
