@@ -76,6 +76,14 @@ int tdv_der_next(tdv_der *d, tdv_tlv *out);
 /* Next TLV, which must carry the given tag (TDV_ELDS_TAG otherwise,
  * TDV_ELDS_MISSING at the end). */
 int tdv_der_expect(tdv_der *d, uint32_t tag, tdv_tlv *out);
+
+/*
+ * The DER header (tag bytes, minimal definite length) of a TLV whose
+ * value is len bytes: its size, and appended to b. Tags of up to 3 bytes,
+ * lengths up to 2^24 - 1 (TDV_ELIMIT past that).
+ */
+size_t tdv_tlv_header_len(uint32_t tag, size_t len);
+int tdv_tlv_put_header(tdv_buf *b, uint32_t tag, size_t len);
 bool tdv_der_at_end(const tdv_der *d);
 /* First sibling with the tag among the TLVs in buf[0..len). TDV_ENOENT
  * when absent. */

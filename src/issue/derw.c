@@ -7,35 +7,12 @@
 
 #include "issue_int.h"
 #include "tdv/error.h"
+#include "tdv/lds.h"
 
 int
 tdv__derw(tdv_buf *b, uint32_t tag, const void *v, size_t len)
 {
-	uint8_t h[10];
-	size_t n = 0;
-	if (tag > 0xFFFF)
-		h[n++] = (uint8_t)(tag >> 16);
-	if (tag > 0xFF)
-		h[n++] = (uint8_t)(tag >> 8);
-	h[n++] = (uint8_t)tag;
-	if (len < 0x80) {
-		h[n++] = (uint8_t)len;
-	} else if (len <= 0xFF) {
-		h[n++] = 0x81;
-		h[n++] = (uint8_t)len;
-	} else if (len <= 0xFFFF) {
-		h[n++] = 0x82;
-		h[n++] = (uint8_t)(len >> 8);
-		h[n++] = (uint8_t)len;
-	} else if (len <= 0xFFFFFF) {
-		h[n++] = 0x83;
-		h[n++] = (uint8_t)(len >> 16);
-		h[n++] = (uint8_t)(len >> 8);
-		h[n++] = (uint8_t)len;
-	} else {
-		return TDV_ELIMIT;
-	}
-	int rc = tdv_buf_append(b, h, n);
+	int rc = tdv_tlv_put_header(b, tag, len);
 	if (rc == TDV_OK && len > 0)
 		rc = tdv_buf_append(b, v, len);
 	return rc;

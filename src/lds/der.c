@@ -247,3 +247,39 @@ tdv_der_small_int(const tdv_tlv *t, long *out)
 	*out = v;
 	return TDV_OK;
 }
+
+static size_t
+header_encode(uint32_t tag, size_t len, uint8_t h[8])
+{
+	size_t n = 0;
+	if (tag > 0xFFFF)
+		h[n++] = (uint8_t)(tag >> 16);
+	if (tag > 0xFF)
+		h[n++] = (uint8_t)(tag >> 8);
+	h[n++] = (uint8_t)tag;
+	if (len < 0x80) {
+		h[n++] = (uint8_t)len;
+		return n;
+	}
+	size_t k = len <= 0xFF ? 1 : len <= 0xFFFF ? 2 : 3;
+	h[n++] = (uint8_t)(0x80 | k);
+	while (k-- > 0)
+		h[n++] = (uint8_t)(len >> (8 * k));
+	return n;
+}
+
+size_t
+tdv_tlv_header_len(uint32_t tag, size_t len)
+{
+	uint8_t h[8];
+	return header_encode(tag, len, h);
+}
+
+int
+tdv_tlv_put_header(tdv_buf *b, uint32_t tag, size_t len)
+{
+	uint8_t h[8];
+	if (tag > 0xFFFFFF || len > 0xFFFFFF)
+		return TDV_ELIMIT;
+	return tdv_buf_append(b, h, header_encode(tag, len, h));
+}

@@ -132,32 +132,6 @@ cmp_today(const ASN1_TIME *t, const tdv_date *today)
 }
 
 /* Append a DER header (tag, definite length). */
-static int
-put_hdr(tdv_buf *b, uint8_t tag, size_t len)
-{
-	uint8_t h[6];
-	size_t n = 0;
-	h[n++] = tag;
-	if (len < 0x80) {
-		h[n++] = (uint8_t)len;
-	} else if (len <= 0xFF) {
-		h[n++] = 0x81;
-		h[n++] = (uint8_t)len;
-	} else if (len <= 0xFFFF) {
-		h[n++] = 0x82;
-		h[n++] = (uint8_t)(len >> 8);
-		h[n++] = (uint8_t)len;
-	} else if (len <= 0xFFFFFF) {
-		h[n++] = 0x83;
-		h[n++] = (uint8_t)(len >> 16);
-		h[n++] = (uint8_t)(len >> 8);
-		h[n++] = (uint8_t)len;
-	} else {
-		return TDV_ELIMIT;
-	}
-	return tdv_buf_append(b, h, n);
-}
-
 /* ContentInfo { oid, [0] SignedData { ..., no [0] certificates, ... } } */
 static int
 strip_certs(const uint8_t *cms, size_t len, tdv_buf *out)
@@ -181,18 +155,16 @@ strip_certs(const uint8_t *cms, size_t len, tdv_buf *out)
 			body += t.raw_len;
 	if (rc != TDV_ENOENT)
 		return rc;
-	size_t sdh = body < 0x80 ? 2 : body <= 0xFF ? 3 : body <= 0xFFFF ? 4 : 5;
-	size_t a0body = sdh + body;
-	size_t a0h = a0body < 0x80 ? 2 : a0body <= 0xFF ? 3 :
-	    a0body <= 0xFFFF ? 4 : 5;
+	size_t a0body = tdv_tlv_header_len(0x30, body) + body;
+	size_t a0h = tdv_tlv_header_len(0xA0, a0body);
 	tdv_buf_init(out, len + 16);
-	rc = put_hdr(out, 0x30, oid.raw_len + a0h + a0body);
+	rc = tdv_tlv_put_header(out, 0x30, oid.raw_len + a0h + a0body);
 	if (rc == TDV_OK)
 		rc = tdv_buf_append(out, oid.raw, oid.raw_len);
 	if (rc == TDV_OK)
-		rc = put_hdr(out, 0xA0, a0body);
+		rc = tdv_tlv_put_header(out, 0xA0, a0body);
 	if (rc == TDV_OK)
-		rc = put_hdr(out, 0x30, body);
+		rc = tdv_tlv_put_header(out, 0x30, body);
 	tdv_der_enter(&d, &sd, 0);
 	while (rc == TDV_OK && tdv_der_next(&d, &t) == TDV_OK)
 		if (t.tag != 0xA0)
