@@ -199,6 +199,44 @@ test_der_small_int_limits(void)
 	CHECK_INT(v, 128);
 }
 
+/* The header writer round-trips through the reader at every length
+ * boundary (X.690 §8.1.3: short form below 0x80, then 1-3 length bytes)
+ * and refuses what it cannot encode. */
+static void
+test_der_header_writer_round_trips(void)
+{
+	static const size_t lens[] = { 0, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF,
+	    0x10000, 0x12345 };
+	static const uint32_t tags[] = { 0x30, 0x5F1F, 0x7F61 };
+	static uint8_t zero[0x12345];
+	for (size_t ti = 0; ti < sizeof(tags) / sizeof(tags[0]); ti++) {
+		for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+			tdv_buf b;
+			tdv_tlv t;
+			tdv_buf_init(&b, 1u << 20);
+			CHECK_INT(tdv_tlv_put_header(&b, tags[ti], lens[li]), TDV_OK);
+			CHECK(b.len == tdv_tlv_header_len(tags[ti], lens[li]));
+			size_t hl = b.len;
+			CHECK_INT(tdv_buf_append(&b, zero, lens[li]), TDV_OK);
+			CHECK_INT(tdv_tlv_read(b.data, b.len, TDV_DER_STRICT, &t),
+			    TDV_OK);
+			CHECK(t.tag == tags[ti]);
+			CHECK(t.len == lens[li]);
+			CHECK(t.raw_len == hl + lens[li]);
+			CHECK(!t.non_canonical);
+			tdv_buf_free(&b);
+		}
+	}
+	tdv_buf b;
+	tdv_buf_init(&b, 1u << 20);
+	CHECK_INT(tdv_tlv_put_header(&b, 0x30, 0x1000000), TDV_ELIMIT);
+	CHECK_INT(tdv_tlv_put_header(&b, 0x1F2F3F4F, 1), TDV_ELIMIT);
+	CHECK(b.len == 0);
+	CHECK_INT(tdv_tlv_put_header(&b, 0x30, 0xFFFFFF), TDV_OK);
+	CHECK(b.len == 5 && b.data[1] == 0x83);
+	tdv_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -211,5 +249,6 @@ main(void)
 	RUN(test_der_cursor_expect_and_find);
 	RUN(test_der_oid_text);
 	RUN(test_der_small_int_limits);
+	RUN(test_der_header_writer_round_trips);
 	TEST_EXIT();
 }
