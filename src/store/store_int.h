@@ -135,9 +135,11 @@ int tdv__copy_text(tdv_buf *b, const char *val, bool last);
 int tdv__copy_int(tdv_buf *b, int64_t v, bool last);
 
 /* Sync ingest on a backend with copy_in: append the COPY row of a
- * movement already checked to be new (validated here), then load all
+ * movement already checked to be new (validated here; checks_checked:
+ * the caller has already checked checks_json to be a JSON array as
+ * strictly as jansson does, so it is not parsed again), then load all
  * appended rows at once. */
-int tdv__movement_copy_row(tdv_buf *b, const tdv_movement *m);
+int tdv__movement_copy_row(tdv_buf *b, const tdv_movement *m, bool checks_checked);
 int tdv__movements_copy(tdv_store *s, const tdv_buf *rows);
 
 /* Movement rows for the other record files: the column list (to SELECT),

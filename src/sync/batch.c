@@ -9,13 +9,13 @@
  * transaction that is rolled back on the first refusal.
  */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_int.h"
+#include "sync/batch_parse.h"
 #include "tdv/error.h"
 #include "tdv/json.h"
 #include "tdv/sync.h"
@@ -290,104 +290,35 @@ tdv_sync_backlog_get(tdv_store *local, const char *checkpoint,
 
 /* ---- ingest ---- */
 
-static int
-get_str(json_t *o, const char *key, char *dst, size_t dstsz)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_string(v))
-		return TDV_EPARSE;
-	size_t n = json_string_length(v);
-	return tdv__copy(dst, dstsz, json_string_value(v), n) == TDV_OK ? TDV_OK
-									   : TDV_EPARSE;
-}
+/*
+ * Ingest in two steps. Reading: the strict parser (batch_parse.c) hands
+ * every record over as it is read; identities and counts are checked
+ * there, audit entries are kept, and on PostgreSQL each movement of the
+ * normal case (recorded by an audit entry of this batch that names its
+ * hash) is formatted straight into the COPY rows. Nothing is written
+ * until the whole body has been read and found well-formed. Writing: one
+ * transaction; the run of audit entries and the movements each go in
+ * with one statement when they extend what is stored, anything else
+ * (resends, conflicts, gaps) record by record, the movements then read
+ * again from the body.
+ */
 
-static int
-get_int(json_t *o, const char *key, int64_t *out)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_integer(v))
-		return TDV_EPARSE;
-	*out = (int64_t)json_integer_value(v);
-	return TDV_OK;
-}
-
-static int
-parse_audit(json_t *o, tdv_audit_entry *e)
-{
-	memset(e, 0, sizeof(*e));
-	if (!json_is_object(o) || json_object_size(o) != 9)
-		return TDV_EPARSE;
-	if (get_str(o, "chain", e->chain, sizeof(e->chain)) ||
-	    get_int(o, "seq", &e->seq) || get_int(o, "time_ms", &e->time_ms) ||
-	    get_str(o, "actor", e->actor, sizeof(e->actor)) ||
-	    get_str(o, "action", e->action, sizeof(e->action)) ||
-	    get_str(o, "object", e->object, sizeof(e->object)) ||
-	    get_str(o, "detail", e->detail, sizeof(e->detail)) ||
-	    get_str(o, "prev_hash", e->prev_hash, sizeof(e->prev_hash)) ||
-	    get_str(o, "hash", e->hash, sizeof(e->hash)))
-		return TDV_EPARSE;
-	return TDV_OK;
-}
-
-static int
-parse_movement(json_t *o, tdv_movement *m)
-{
-	/* every field is written below (checks_json up to its NUL); zeroing
-	 * the 16 KiB checks buffer for each record was a tenth of ingest */
-	size_t end = offsetof(tdv_movement, checks_json) + sizeof(m->checks_json);
-	memset(m, 0, offsetof(tdv_movement, checks_json));
-	memset((char *)m + end, 0, sizeof(*m) - end);
-	m->checks_json[0] = '\0';
-	if (!json_is_object(o) || json_object_size(o) != 21)
-		return TDV_EPARSE;
-	char dir[8], dec[12], sex[2];
-	if (get_str(o, "id", m->id, sizeof(m->id)) ||
-	    get_str(o, "checkpoint", m->checkpoint_id, sizeof(m->checkpoint_id)) ||
-	    get_int(o, "seq", &m->seq) || get_int(o, "time_ms", &m->time_ms) ||
-	    get_int(o, "audit_seq", &m->audit_seq) ||
-	    get_str(o, "direction", dir, sizeof(dir)) ||
-	    get_str(o, "officer", m->officer_id, sizeof(m->officer_id)) ||
-	    get_str(o, "document_code", m->document_code, sizeof(m->document_code)) ||
-	    get_str(o, "issuing_state", m->issuing_state, sizeof(m->issuing_state)) ||
-	    get_str(o, "document_number", m->document_number,
-		sizeof(m->document_number)) ||
-	    get_str(o, "nationality", m->nationality, sizeof(m->nationality)) ||
-	    get_str(o, "surname", m->surname, sizeof(m->surname)) ||
-	    get_str(o, "given_names", m->given_names, sizeof(m->given_names)) ||
-	    get_str(o, "sex", sex, sizeof(sex)) ||
-	    get_str(o, "birth_date", m->birth_date, sizeof(m->birth_date)) ||
-	    get_str(o, "expiry_date", m->expiry_date, sizeof(m->expiry_date)) ||
-	    get_str(o, "verdict", m->verdict, sizeof(m->verdict)) ||
-	    get_str(o, "decision", dec, sizeof(dec)) ||
-	    get_str(o, "reason", m->reason, sizeof(m->reason)) ||
-	    get_str(o, "fraud_type", m->fraud_type, sizeof(m->fraud_type)) ||
-	    get_str(o, "checks", m->checks_json, sizeof(m->checks_json)))
-		return TDV_EPARSE;
-	if (tdv_direction_parse(dir, &m->direction) != TDV_OK ||
-	    tdv_decision_parse(dec, &m->decision) != TDV_OK || sex[0] == '\0')
-		return TDV_EPARSE;
-	m->sex = sex[0];
-	return TDV_OK;
-}
-
-static int
-parse_referral(json_t *o, tdv_referral_outcome *r)
-{
-	memset(r, 0, sizeof(*r));
-	if (!json_is_object(o) || json_object_size(o) != 7)
-		return TDV_EPARSE;
-	char outcome[12];
-	if (get_str(o, "movement", r->movement_id, sizeof(r->movement_id)) ||
-	    get_str(o, "checkpoint", r->checkpoint_id, sizeof(r->checkpoint_id)) ||
-	    get_str(o, "outcome", outcome, sizeof(outcome)) ||
-	    get_str(o, "reason", r->reason, sizeof(r->reason)) ||
-	    get_str(o, "officer", r->officer_id, sizeof(r->officer_id)) ||
-	    get_int(o, "time_ms", &r->time_ms) || get_int(o, "audit_seq", &r->audit_seq))
-		return TDV_EPARSE;
-	if (tdv_decision_parse(outcome, &r->outcome) != TDV_OK)
-		return TDV_EPARSE;
-	return TDV_OK;
-}
+struct ingest {
+	tdv_store *central;
+	const char *peer;
+	tdv_sync_result *res;
+	tdv__batch_parser bp;
+	tdv_audit_entry *ea;
+	size_t na, ea_cap;
+	bool audit_done; /* the audit array has ended */
+	size_t *moff;    /* byte offset of each movement in the body */
+	size_t nm, moff_cap;
+	bool copy;       /* every movement so far is in rows */
+	tdv_buf rows;
+	int64_t lo, hi;  /* movement seqs */
+	tdv_referral_outcome *rs;
+	size_t nr, rs_cap;
+};
 
 static int
 refuse(tdv_sync_result *res, int rc, int index, const char *what)
@@ -395,6 +326,118 @@ refuse(tdv_sync_result *res, int rc, int index, const char *what)
 	res->bad_index = index;
 	snprintf(res->message, sizeof(res->message), "%s", what);
 	return rc;
+}
+
+static int
+grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return TDV_OK;
+	size_t n = *cap ? *cap * 2 : 64;
+	while (n < need)
+		n *= 2;
+	if (n > TDV_SYNC_MAX_RECORDS + 1)
+		n = TDV_SYNC_MAX_RECORDS + 1;
+	void *q = realloc(*p, n * elem);
+	if (q == NULL)
+		return TDV_ENOMEM;
+	*p = q;
+	*cap = n;
+	return TDV_OK;
+}
+
+static int
+on_checkpoint(void *ctx, const char *id, size_t len)
+{
+	struct ingest *in = ctx;
+	(void)len;
+	if (id == NULL || strcmp(id, in->peer) != 0)
+		return refuse(in->res, TDV_EFORBIDDEN, -1,
+		    "batch names another checkpoint than the sender's certificate");
+	return TDV_OK;
+}
+
+static int
+too_many(struct ingest *in)
+{
+	return refuse(in->res, TDV_ELIMIT, -1, "too many records in one batch");
+}
+
+static int
+on_audit(void *ctx, size_t i, const tdv_audit_entry *e)
+{
+	struct ingest *in = ctx;
+	if (in->na + in->nm >= TDV_SYNC_MAX_RECORDS)
+		return too_many(in);
+	if (strcmp(e->chain, in->peer) != 0)
+		return refuse(in->res, TDV_EFORBIDDEN, (int)i, "audit entry of another checkpoint");
+	if (grow((void **)&in->ea, &in->ea_cap, in->na + 1, sizeof(*in->ea)) != TDV_OK)
+		return refuse(in->res, TDV_ENOMEM, -1, "out of memory");
+	in->ea[in->na++] = *e;
+	return TDV_OK;
+}
+
+/* Is m's audit entry in this batch's run, naming m? (-1: not in the run) */
+static int
+linked_in_run(const tdv_movement *m, const tdv_audit_entry *ea, size_t na)
+{
+	if (na == 0 || m->audit_seq < ea[0].seq || m->audit_seq > ea[na - 1].seq)
+		return -1;
+	const tdv_audit_entry *e = &ea[m->audit_seq - ea[0].seq];
+	char h[65];
+	if (e->seq != m->audit_seq || strcmp(e->action, "movement.record") != 0 ||
+	    strcmp(e->object, m->id) != 0 || strncmp(e->detail, "sha256:", 7) != 0 ||
+	    tdv__movement_hash(m, h) != TDV_OK)
+		return 0;
+	return strcmp(e->detail + 7, h) == 0;
+}
+
+static int
+on_movement(void *ctx, size_t i, size_t off, tdv_movement *m)
+{
+	struct ingest *in = ctx;
+	if (in->na + in->nm >= TDV_SYNC_MAX_RECORDS)
+		return too_many(in);
+	if (strcmp(m->checkpoint_id, in->peer) != 0)
+		return refuse(in->res, TDV_EFORBIDDEN, (int)(in->na + i),
+		    "movement of another checkpoint");
+	if (grow((void **)&in->moff, &in->moff_cap, in->nm + 1, sizeof(*in->moff)) != TDV_OK)
+		return refuse(in->res, TDV_ENOMEM, -1, "out of memory");
+	in->moff[in->nm++] = off;
+	in->lo = m->seq < in->lo ? m->seq : in->lo;
+	in->hi = m->seq > in->hi ? m->seq : in->hi;
+	/* the COPY row, while this is the normal case: any movement that is
+	 * not (or does not validate) sends the batch the record-by-record
+	 * way, which names the refusal exactly */
+	if (in->copy && (!in->audit_done || linked_in_run(m, in->ea, in->na) != 1 ||
+			    tdv__movement_copy_row(&in->rows, m, true) != TDV_OK))
+		in->copy = false;
+	return TDV_OK;
+}
+
+static int
+on_referral(void *ctx, size_t i, const tdv_referral_outcome *r)
+{
+	struct ingest *in = ctx;
+	if (in->nr >= TDV_SYNC_MAX_RECORDS)
+		return too_many(in);
+	if (strcmp(r->checkpoint_id, in->peer) != 0)
+		return refuse(in->res, TDV_EFORBIDDEN, (int)(in->na + in->nm + i),
+		    "referral outcome of another checkpoint");
+	if (grow((void **)&in->rs, &in->rs_cap, in->nr + 1, sizeof(*in->rs)) != TDV_OK)
+		return refuse(in->res, TDV_ENOMEM, -1, "out of memory");
+	in->rs[in->nr++] = *r;
+	return TDV_OK;
+}
+
+static int
+on_section_end(void *ctx, int section, size_t n)
+{
+	struct ingest *in = ctx;
+	(void)n;
+	if (section == TDV__SEC_AUDIT)
+		in->audit_done = true;
+	return TDV_OK;
 }
 
 #define CHUNK 80
@@ -411,138 +454,39 @@ import_error(int rc, bool movement)
 	return movement ? "movement refused" : "audit entry refused";
 }
 
-/* Is m's audit entry in this batch's run, naming m? (-1: not in the run) */
+/* Movements record by record (or, on SQLite, in multi-row INSERTs where
+ * they extend the run), read again from the body. */
 static int
-linked_in_run(const tdv_movement *m, const tdv_audit_entry *ea, size_t na)
+ingest_movements_each(struct ingest *in, const char *body, size_t len, bool run,
+    int64_t *max_seq)
 {
-	if (na == 0 || m->audit_seq < ea[0].seq || m->audit_seq > ea[na - 1].seq)
-		return -1;
-	const tdv_audit_entry *e = &ea[m->audit_seq - ea[0].seq];
-	char h[65], want[96];
-	if (e->seq != m->audit_seq || tdv__movement_hash(m, h) != TDV_OK)
-		return 0;
-	snprintf(want, sizeof(want), "sha256:%s", h);
-	return strcmp(e->action, "movement.record") == 0 && strcmp(e->object, m->id) == 0 &&
-	    strcmp(e->detail, want) == 0;
-}
-
-/*
- * PostgreSQL, the normal case: every movement of the batch is recorded
- * by an audit entry of the run just appended, and none of their seqs is
- * stored yet: one COPY for all of them (the rows are validated as they
- * are formatted). *done false (nothing written) when the batch is not
- * that case or the backend has no COPY.
- */
-static int
-ingest_movements_copy(tdv_store *central, json_t *movs, size_t nm,
-    const tdv_audit_entry *ea, size_t na, tdv_movement *ms, tdv_sync_result *res,
-    int64_t *max_seq, bool *done)
-{
-	*done = false;
-	if (central->ops->copy_in == NULL)
-		return TDV_OK;
-	tdv_buf rows;
-	tdv_buf_init(&rows, TDV_SYNC_MAX_BATCH_BYTES * 2u);
+	tdv_store *central = in->central;
+	tdv_sync_result *res = in->res;
+	size_t na = in->na, nm = in->nm;
 	int rc = TDV_OK;
-	bool fast = true;
-	int64_t lo = INT64_MAX, hi = 0;
-	for (size_t i = 0; fast && rc == TDV_OK && i < nm; i++) {
-		tdv_movement *m = &ms[i % CHUNK];
-		(void)parse_movement(json_array_get(movs, i), m);
-		lo = m->seq < lo ? m->seq : lo;
-		hi = m->seq > hi ? m->seq : hi;
-		if (linked_in_run(m, ea, na) != 1)
-			fast = false;
-		else if ((rc = tdv__movement_copy_row(&rows, m)) != TDV_OK)
-			refuse(res, rc, (int)(na + i), import_error(rc, true));
-	}
-	if (rc == TDV_OK && fast) {
-		int64_t existing = 0;
-		tdv__param p[] = {TDV__TEXT(ms[0].checkpoint_id), TDV__INT(lo),
-		    TDV__INT(hi)};
-		rc = tdv__exec(central,
-		    "SELECT COUNT(*) FROM movement WHERE checkpoint_id = $1"
-		    " AND seq >= $2 AND seq <= $3",
-		    p, 3, tdv__i64_row, &existing);
-		fast = rc == TDV_OK && existing == 0;
-	}
-	if (rc == TDV_OK && fast) {
-		rc = tdv__movements_copy(central, &rows);
-		if (rc != TDV_OK) {
-			refuse(res, rc, (int)na, import_error(rc, true));
-		} else {
-			res->inserted += (int)nm;
-			*max_seq = hi;
-			*done = true;
-		}
-	}
-	tdv_buf_free(&rows);
-	return rc;
-}
-
-/*
- * Write the (already validated) records inside the open transaction.
- * The normal case, new records extending the chain, goes in as multi-row
- * INSERTs (a few statements per batch); anything else (a resent batch,
- * a conflict) goes record by record so duplicates and conflicts are told
- * apart exactly.
- */
-static int
-ingest_records(tdv_store *central, json_t *audit, size_t na, json_t *movs,
-    size_t nm, tdv_sync_result *res)
-{
-	int rc = TDV_OK;
-	tdv_audit_entry *ea = na ? calloc(na, sizeof(*ea)) : NULL;
-	const tdv_audit_entry **pa = na ? calloc(na, sizeof(*pa)) : NULL;
 	tdv_movement *ms = calloc(CHUNK, sizeof(*ms));
 	const tdv_movement *pm[CHUNK];
-	if ((na && (ea == NULL || pa == NULL)) || ms == NULL)
-		rc = TDV_ENOMEM;
-	for (size_t i = 0; rc == TDV_OK && i < na; i++) {
-		(void)parse_audit(json_array_get(audit, i), &ea[i]);
-		pa[i] = &ea[i];
-	}
-	bool run = false;
-	if (rc == TDV_OK && na > 0) {
-		int r = tdv__audit_append_run(central, pa, (int)na);
-		if (r == TDV_OK) {
-			run = true;
-			res->inserted += (int)na;
-		} else if (r != TDV_EAUDIT_BROKEN && r != TDV_EINVAL) {
-			rc = refuse(res, r, -1, "central store unavailable");
-		}
-	}
-	for (size_t i = 0; rc == TDV_OK && !run && i < na; i++) {
-		bool ins = false;
-		rc = tdv_store_import_audit(central, &ea[i], &ins);
-		if (rc != TDV_OK)
-			refuse(res, rc, (int)i, import_error(rc, false));
-		else if (ins)
-			res->inserted++;
-		else
-			res->duplicates++;
-	}
-	int64_t max_seq = 0;
-	bool done = false;
-	if (rc == TDV_OK && run && nm > 0)
-		rc = ingest_movements_copy(central, movs, nm, ea, na, ms, res, &max_seq,
-		    &done);
-	for (size_t at = 0; rc == TDV_OK && !done && at < nm; at += CHUNK) {
+	if (ms == NULL)
+		return refuse(res, TDV_ENOMEM, -1, "out of memory");
+	for (size_t at = 0; rc == TDV_OK && at < nm; at += CHUNK) {
 		size_t rows = nm - at < CHUNK ? nm - at : CHUNK;
 		int64_t lo = INT64_MAX, hi = 0;
 		bool fast = run;
-		for (size_t r = 0; r < rows; r++) {
-			(void)parse_movement(json_array_get(movs, at + r), &ms[r]);
+		for (size_t r = 0; rc == TDV_OK && r < rows; r++) {
+			rc = tdv__batch_movement_at(&in->bp, body, len, in->moff[at + r], &ms[r]);
+			if (rc != TDV_OK) {
+				refuse(res, rc, (int)(na + at + r), "malformed movement");
+				break;
+			}
 			pm[r] = &ms[r];
 			lo = ms[r].seq < lo ? ms[r].seq : lo;
 			hi = ms[r].seq > hi ? ms[r].seq : hi;
-			if (fast && linked_in_run(&ms[r], ea, na) != 1)
+			if (fast && linked_in_run(&ms[r], in->ea, na) != 1)
 				fast = false;
 		}
-		if (fast) {
+		if (rc == TDV_OK && fast) {
 			int64_t existing = 0;
-			tdv__param p[] = {TDV__TEXT(ms[0].checkpoint_id), TDV__INT(lo),
-			    TDV__INT(hi)};
+			tdv__param p[] = {TDV__TEXT(in->peer), TDV__INT(lo), TDV__INT(hi)};
 			rc = tdv__exec(central,
 			    "SELECT COUNT(*) FROM movement WHERE checkpoint_id = $1"
 			    " AND seq >= $2 AND seq <= $3",
@@ -555,7 +499,7 @@ ingest_records(tdv_store *central, json_t *audit, size_t na, json_t *movs,
 				refuse(res, rc, (int)(na + at), import_error(rc, true));
 			else
 				res->inserted += (int)rows;
-			max_seq = hi > max_seq ? hi : max_seq;
+			*max_seq = hi > *max_seq ? hi : *max_seq;
 			continue;
 		}
 		for (size_t r = 0; rc == TDV_OK && r < rows; r++) {
@@ -569,18 +513,106 @@ ingest_records(tdv_store *central, json_t *audit, size_t na, json_t *movs,
 				res->duplicates++;
 		}
 	}
+	memset(ms, 0, CHUNK * sizeof(*ms));
+	free(ms);
+	return rc;
+}
+
+/* Write the records (read and checked) inside the open transaction. */
+static int
+ingest_records(struct ingest *in, const char *body, size_t len)
+{
+	tdv_store *central = in->central;
+	tdv_sync_result *res = in->res;
+	size_t na = in->na, nm = in->nm;
+	int rc = TDV_OK;
+	const tdv_audit_entry **pa = na ? calloc(na, sizeof(*pa)) : NULL;
+	if (na && pa == NULL)
+		return refuse(res, TDV_ENOMEM, -1, "out of memory");
+	for (size_t i = 0; i < na; i++)
+		pa[i] = &in->ea[i];
+	bool run = false;
+	if (na > 0) {
+		int r = tdv__audit_append_run(central, pa, (int)na);
+		if (r == TDV_OK) {
+			run = true;
+			res->inserted += (int)na;
+		} else if (r != TDV_EAUDIT_BROKEN && r != TDV_EINVAL) {
+			rc = refuse(res, r, -1, "central store unavailable");
+		}
+	}
+	free(pa);
+	for (size_t i = 0; rc == TDV_OK && !run && i < na; i++) {
+		bool ins = false;
+		rc = tdv_store_import_audit(central, &in->ea[i], &ins);
+		if (rc != TDV_OK)
+			refuse(res, rc, (int)i, import_error(rc, false));
+		else if (ins)
+			res->inserted++;
+		else
+			res->duplicates++;
+	}
+	int64_t max_seq = 0;
+	bool done = false;
+	if (rc == TDV_OK && run && in->copy && nm > 0) {
+		/* PostgreSQL, the normal case: one COPY for all the movements,
+		 * unless one of their seqs is stored already (a resend) */
+		int64_t existing = 0;
+		tdv__param p[] = {TDV__TEXT(in->peer), TDV__INT(in->lo), TDV__INT(in->hi)};
+		rc = tdv__exec(central,
+		    "SELECT COUNT(*) FROM movement WHERE checkpoint_id = $1"
+		    " AND seq >= $2 AND seq <= $3",
+		    p, 3, tdv__i64_row, &existing);
+		if (rc != TDV_OK) {
+			refuse(res, rc, -1, "central store unavailable");
+		} else if (existing == 0) {
+			rc = tdv__movements_copy(central, &in->rows);
+			if (rc != TDV_OK) {
+				refuse(res, rc, (int)na, import_error(rc, true));
+			} else {
+				res->inserted += (int)nm;
+				max_seq = in->hi;
+				done = true;
+			}
+		}
+	}
+	if (rc == TDV_OK && !done && nm > 0)
+		rc = ingest_movements_each(in, body, len, run, &max_seq);
 	if (rc == TDV_OK && max_seq > 0) {
-		tdv__param p[] = {TDV__TEXT(ms[0].checkpoint_id), TDV__INT(max_seq)};
+		tdv__param p[] = {TDV__TEXT(in->peer), TDV__INT(max_seq)};
 		rc = tdv__exec(central,
 		    "UPDATE checkpoint SET movement_seq = $2 WHERE id = $1 AND movement_seq < $2",
 		    p, 2, NULL, NULL);
 	}
-	if (ms != NULL)
-		memset(ms, 0, CHUNK * sizeof(*ms));
-	free(ms);
-	free(ea);
-	free(pa);
+	for (size_t i = 0; rc == TDV_OK && i < in->nr; i++) {
+		bool ins = false;
+		rc = tdv_store_import_referral(central, &in->rs[i], &ins);
+		if (rc != TDV_OK)
+			refuse(res, rc, (int)(na + nm + i),
+			    rc == TDV_ESTORE_CONFLICT ? "referral outcome differs from the one stored"
+			    : rc == TDV_EAUDIT_BROKEN ? "referral outcome without its audit entry"
+			    : rc == TDV_ENOENT	      ? "referral outcome of an unknown movement"
+						      : "referral outcome refused");
+		else if (ins)
+			res->inserted++;
+		else
+			res->duplicates++;
+	}
 	return rc;
+}
+
+static void
+ingest_free(struct ingest *in)
+{
+	if (in->ea != NULL)
+		memset(in->ea, 0, in->na * sizeof(*in->ea));
+	free(in->ea);
+	free(in->moff);
+	if (in->rs != NULL)
+		memset(in->rs, 0, in->nr * sizeof(*in->rs));
+	free(in->rs);
+	tdv_buf_free(&in->rows);
+	tdv__batch_parser_free(&in->bp);
 }
 
 int
@@ -593,81 +625,40 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 	res->bad_index = -1;
 	if (len > TDV_SYNC_MAX_BATCH_BYTES)
 		return refuse(res, TDV_ELIMIT, -1, "batch larger than the limit");
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return refuse(res, TDV_EPARSE, -1, "batch is not valid JSON");
-	int rc = TDV_OK;
-	json_t *audit = json_object_get(root, "audit");
-	json_t *movs = json_object_get(root, "movements");
-	json_t *cp = json_object_get(root, "checkpoint");
-	json_t *v = json_object_get(root, "v");
-	json_t *refs = json_object_get(root, "referrals");
-	tdv_movement *m = malloc(sizeof(*m));
-	tdv_audit_entry e;
-	if (m == NULL) {
-		json_decref(root);
-		return TDV_ENOMEM;
+	struct ingest in;
+	memset(&in, 0, sizeof(in));
+	in.central = central;
+	in.peer = peer;
+	in.res = res;
+	in.copy = central->ops->copy_in != NULL;
+	in.lo = INT64_MAX;
+	tdv_buf_init(&in.rows, TDV_SYNC_MAX_BATCH_BYTES * 2u);
+	if (tdv__batch_parser_init(&in.bp) != TDV_OK) {
+		ingest_free(&in);
+		return refuse(res, TDV_ENOMEM, -1, "out of memory");
 	}
-	/* format 1 (checkpoints one version back) and format 2 (+ referrals) */
-	if (!json_is_object(root) || !json_is_integer(v) ||
-	    !(json_integer_value(v) == 1 ? json_object_size(root) == 4
-	      : json_integer_value(v) == 2 ? json_object_size(root) == 5 && json_is_array(refs)
-				       : false) ||
-	    !json_is_string(cp) || !json_is_array(audit) || !json_is_array(movs)) {
-		rc = refuse(res, TDV_EPARSE, -1,
-		    "not a version 1 {v, checkpoint, audit, movements} or version 2"
-		    " (+ referrals) batch");
-		goto out;
-	}
-	if (strcmp(json_string_value(cp), peer) != 0) {
-		rc = refuse(res, TDV_EFORBIDDEN, -1,
-		    "batch names another checkpoint than the sender's certificate");
-		goto out;
-	}
-	size_t na = json_array_size(audit), nm = json_array_size(movs);
-	size_t nr = json_array_size(refs); /* 0 when not an array (format 1) */
-	if (na + nm > TDV_SYNC_MAX_RECORDS || nr > TDV_SYNC_MAX_RECORDS) {
-		rc = refuse(res, TDV_ELIMIT, -1, "too many records in one batch");
-		goto out;
-	}
-	res->naudit = (int)na;
-	res->nmovements = (int)nm;
-	/* everything is checked before anything is written */
-	for (size_t i = 0; i < na; i++) {
-		if (parse_audit(json_array_get(audit, i), &e) != TDV_OK) {
-			rc = refuse(res, TDV_EPARSE, (int)i, "malformed audit entry");
-			goto out;
+	/* everything is read and checked before anything is written */
+	const tdv__batch_sink sink = {&in, on_checkpoint, on_audit, on_movement,
+	    on_referral, on_section_end};
+	tdv__batch_error perr;
+	int rc = tdv__batch_parse(&in.bp, body, len, &sink, &perr);
+	if (rc != TDV_OK) {
+		if (perr.what != NULL) { /* the parser's own refusal */
+			int idx = -1;
+			if (perr.section != 0 && strcmp(perr.what, "batch is not valid JSON") != 0)
+				idx = (int)(perr.section == TDV__SEC_AUDIT ? perr.index
+				    : perr.section == TDV__SEC_MOVEMENTS ? in.na + perr.index
+									 : in.na + in.nm + perr.index);
+			res->bad_index = idx;
+			snprintf(res->message, sizeof(res->message), "%s (at byte %zu)", perr.what,
+			    perr.offset);
 		}
-		if (strcmp(e.chain, peer) != 0) {
-			rc = refuse(res, TDV_EFORBIDDEN, (int)i,
-			    "audit entry of another checkpoint");
-			goto out;
-		}
+		res->inserted = res->duplicates = 0;
+		ingest_free(&in);
+		return rc;
 	}
-	for (size_t i = 0; i < nm; i++) {
-		if (parse_movement(json_array_get(movs, i), m) != TDV_OK) {
-			rc = refuse(res, TDV_EPARSE, (int)(na + i), "malformed movement");
-			goto out;
-		}
-		if (strcmp(m->checkpoint_id, peer) != 0) {
-			rc = refuse(res, TDV_EFORBIDDEN, (int)(na + i),
-			    "movement of another checkpoint");
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < nr; i++) {
-		tdv_referral_outcome r;
-		if (parse_referral(json_array_get(refs, i), &r) != TDV_OK) {
-			rc = refuse(res, TDV_EPARSE, (int)(na + nm + i), "malformed referral outcome");
-			goto out;
-		}
-		if (strcmp(r.checkpoint_id, peer) != 0) {
-			rc = refuse(res, TDV_EFORBIDDEN, (int)(na + nm + i),
-			    "referral outcome of another checkpoint");
-			goto out;
-		}
-	}
+	res->naudit = (int)in.na;
+	res->nmovements = (int)in.nm;
 	tdv_checkpoint known;
 	rc = tdv_store_checkpoint_get(central, peer, &known);
 	if (rc != TDV_OK) {
@@ -681,23 +672,7 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 		rc = refuse(res, rc, -1, "central store unavailable");
 		goto out;
 	}
-	rc = ingest_records(central, audit, na, movs, nm, res);
-	for (size_t i = 0; rc == TDV_OK && i < nr; i++) {
-		tdv_referral_outcome r;
-		bool ins = false;
-		(void)parse_referral(json_array_get(refs, i), &r);
-		rc = tdv_store_import_referral(central, &r, &ins);
-		if (rc != TDV_OK)
-			refuse(res, rc, (int)(na + nm + i),
-			    rc == TDV_ESTORE_CONFLICT ? "referral outcome differs from the one stored"
-			    : rc == TDV_EAUDIT_BROKEN ? "referral outcome without its audit entry"
-			    : rc == TDV_ENOENT	      ? "referral outcome of an unknown movement"
-						      : "referral outcome refused");
-		else if (ins)
-			res->inserted++;
-		else
-			res->duplicates++;
-	}
+	rc = ingest_records(&in, body, len);
 	if (rc == TDV_OK) {
 		rc = tdv_store_commit(central);
 		if (rc != TDV_OK)
@@ -707,8 +682,6 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 		res->inserted = res->duplicates = 0;
 	}
 out:
-	memset(m, 0, sizeof(*m));
-	free(m);
-	json_decref(root);
+	ingest_free(&in);
 	return rc;
 }
