@@ -19,8 +19,10 @@
  * + recognition.
  *
  * Two speed ratios are printed: end to end (both sides include the same
- * PNG/JPEG decoding, which neither reader does itself: libpng/zlib and
- * libjpeg-turbo) and from the decoded image (what the library call
+ * PNG/JPEG decoding, which neither reader does itself: tdv_image_decode,
+ * i.e. libjpeg-turbo, and for PNG libdeflate with our own chunk walk,
+ * unfiltering and libpng-identical grey conversion, or libpng for the
+ * variants that path leaves to it) and from the decoded image (what the library call
  * tdv_ocr_read does for a camera frame, against location + rectification
  * + Tesseract recognition). The Tesseract side is given our location and
  * our upright decision, so its time includes our whole read.

@@ -14,4 +14,14 @@ int tdv__image_check_size(long width, long height, const tdv_image_limits *lim);
 /* Zeroed image of width x height x channels (sizes already checked). */
 int tdv__image_alloc(int width, int height, int channels, tdv_image **out);
 
+/*
+ * PNG fast path (image_png.c): TDV_OK with *out set, or FAST_DECLINED
+ * (nothing allocated, *out untouched) when the file is not one it
+ * handles or is in any way damaged; the caller then uses libpng, which
+ * gives the verdict. Non-static so that a test can tell which path ran.
+ */
+#define FAST_DECLINED 1
+int tdv__image_png_fast(const uint8_t *data, size_t len, const tdv_image_limits *lim,
+    int want_channels, tdv_image **out);
+
 #endif
