@@ -154,10 +154,13 @@ int tdv_sltd_check_fresh(const tdv_sltd *idx, const tdv_date *today,
 /*
  * Map every page of the index into this process now (the file is read
  * from disk if it is not in the page cache), so later lookups take no page
- * faults. For long-running processes (a server, a checkpoint station);
- * one-shot lookups do without. Costs a sequential read of the file.
+ * faults, and copy the first search level (every 64th key, 0.375 bytes
+ * per record) into memory of its own, on huge pages where available. For
+ * long-running processes (a server, a checkpoint station); one-shot
+ * lookups do without. Costs a sequential read of the file. Call it
+ * before sharing idx between threads (lookups may then run in parallel).
  */
-int tdv_sltd_preload(const tdv_sltd *idx);
+int tdv_sltd_preload(tdv_sltd *idx);
 
 /* "lost", "stolen", "revoked", "invalidated". */
 const char *tdv_sltd_status_name(tdv_sltd_status s);
@@ -299,6 +302,11 @@ double tdv_watchlist_threshold(const tdv_watchlist *wl);
  */
 int tdv_watchlist_save(const tdv_watchlist *wl, const char *path,
     uint64_t *version);
+
+/* Format of the compiled file this library writes and reads (the file
+ * starts with "TDVWLST" and this digit; other formats are refused with
+ * TDV_ESCREEN_INDEX: import the list again). */
+#define TDV_WATCHLIST_FORMAT 3
 int tdv_watchlist_open(const char *path, tdv_watchlist **out);
 
 typedef struct tdv_watchlist_info {

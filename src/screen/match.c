@@ -7,6 +7,7 @@
  * aligned token to token regardless of order, with initials, compound
  * names, particles, MRZ truncation and missing name parts accounted for.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,9 +132,10 @@ tdv__tok_keys(struct tdv__tok *t)
 	t->cons[k] = '\0';
 	t->conslen = (uint8_t)k;
 	t->particle = false;
-	for (size_t i = 0; i < sizeof(particles) / sizeof(particles[0]); i++)
-		if (strcmp(t->s, particles[i]) == 0)
-			t->particle = true;
+	if (t->len <= 4) /* the longest particle */
+		for (size_t i = 0; i < sizeof(particles) / sizeof(particles[0]); i++)
+			if (strcmp(t->s, particles[i]) == 0)
+				t->particle = true;
 }
 
 /* --- weighted edit distance -------------------------------------------- */
@@ -180,7 +182,7 @@ indel_cost(char x, bool unvocalised)
 }
 
 static double
-wed(const char *a, size_t n, const char *b, size_t m, bool unvocalised)
+wed_slow(const char *a, size_t n, const char *b, size_t m, bool unvocalised)
 {
 	double d[TDV_NAME_TOKEN_MAX + 2][TDV_NAME_TOKEN_MAX + 2];
 	if (n > TDV_NAME_TOKEN_MAX)
@@ -197,6 +199,78 @@ wed(const char *a, size_t n, const char *b, size_t m, bool unvocalised)
 			double v = d[i - 1][j - 1] + sub_cost(a[i - 1], b[j - 1], unvocalised);
 			double del = d[i - 1][j] + indel_cost(a[i - 1], unvocalised);
 			double ins = d[i][j - 1] + indel_cost(b[j - 1], unvocalised);
+			if (del < v)
+				v = del;
+			if (ins < v)
+				v = ins;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 0.6 < v)
+				v = d[i - 2][j - 2] + 0.6;
+			d[i][j] = v;
+		}
+	}
+	return d[n][m];
+}
+
+/* The costs above as tables over A-Z 0-9 (keys hold nothing else), made
+ * once: the same values, so the same distances, without the searches. */
+#define WED_NC 36
+static double sub_tab[2][WED_NC][WED_NC], indel_tab[2][WED_NC];
+static pthread_once_t wed_once = PTHREAD_ONCE_INIT;
+
+static int
+wed_class(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= '0' && c <= '9')
+		return 26 + (c - '0');
+	return -1;
+}
+
+static void
+wed_init(void)
+{
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	for (int u = 0; u < 2; u++)
+		for (int i = 0; i < WED_NC; i++) {
+			indel_tab[u][i] = indel_cost(chars[i], u != 0);
+			for (int j = 0; j < WED_NC; j++)
+				sub_tab[u][i][j] = sub_cost(chars[i], chars[j], u != 0);
+		}
+}
+
+static double
+wed(const char *a, size_t n, const char *b, size_t m, bool unvocalised)
+{
+	int ca[TDV_NAME_TOKEN_MAX + 1], cb[TDV_NAME_TOKEN_MAX + 1];
+	if (n > TDV_NAME_TOKEN_MAX)
+		n = TDV_NAME_TOKEN_MAX;
+	if (m > TDV_NAME_TOKEN_MAX)
+		m = TDV_NAME_TOKEN_MAX;
+	for (size_t i = 0; i < n; i++)
+		if ((ca[i] = wed_class(a[i])) < 0)
+			return wed_slow(a, n, b, m, unvocalised);
+	for (size_t j = 0; j < m; j++)
+		if ((cb[j] = wed_class(b[j])) < 0)
+			return wed_slow(a, n, b, m, unvocalised);
+	if (pthread_once(&wed_once, wed_init) != 0)
+		return wed_slow(a, n, b, m, unvocalised);
+	double (*S)[WED_NC] = sub_tab[unvocalised];
+	const double *I = indel_tab[unvocalised];
+	double d[TDV_NAME_TOKEN_MAX + 2][TDV_NAME_TOKEN_MAX + 2];
+	d[0][0] = 0;
+	for (size_t i = 1; i <= n; i++)
+		d[i][0] = d[i - 1][0] + I[ca[i - 1]];
+	for (size_t j = 1; j <= m; j++)
+		d[0][j] = d[0][j - 1] + I[cb[j - 1]];
+	for (size_t i = 1; i <= n; i++) {
+		const double *Si = S[ca[i - 1]];
+		double ia = I[ca[i - 1]];
+		for (size_t j = 1; j <= m; j++) {
+			double v = d[i - 1][j - 1] + Si[cb[j - 1]];
+			double del = d[i - 1][j] + ia;
+			double ins = d[i][j - 1] + I[cb[j - 1]];
 			if (del < v)
 				v = del;
 			if (ins < v)
@@ -630,6 +704,14 @@ struct ltok {
 	uint64_t h;
 };
 
+/* A joined pair of adjacent list tokens (ltok ids a, b): whether the join
+ * fits, and its similarity to each query token (-1: not a candidate). */
+struct ljoin {
+	uint32_t a, b;
+	bool ok;
+	double sim[TDV_NAME_MAX_TOKENS];
+};
+
 struct tdv__scorer {
 	const tdv_name *q;
 	int stride;                              /* 2 * q->ntok */
@@ -639,8 +721,14 @@ struct tdv__scorer {
 	struct ltok *lt;
 	double *sims; /* per ltok: sim vs query token i, then join (i, i+1) vs it */
 	size_t nlt, caplt;
-	uint32_t *slots; /* ltok id + 1 */
+	uint32_t *slots; /* by string: ltok id + 1 */
 	size_t nslots;
+	uint32_t *idslots; /* by watchlist token id: pairs (id + 1, ltok id) */
+	size_t nidslots, nids;
+	struct ljoin *lj;
+	size_t nlj, caplj;
+	uint32_t *jslots; /* by ltok pair: ljoin id + 1 */
+	size_t njslots;
 };
 
 int
@@ -668,6 +756,9 @@ tdv__scorer_free(struct tdv__scorer **ps)
 	free(s->lt);
 	free(s->sims);
 	free(s->slots);
+	free(s->idslots);
+	free(s->lj);
+	free(s->jslots);
 	free(s);
 	*ps = NULL;
 }
@@ -681,36 +772,22 @@ str_hash(const char *p, size_t n, char script)
 	return h;
 }
 
-/* The table entry of list token p[0..n) in script, made if new. */
+static size_t
+mix(uint64_t x, size_t mask)
+{
+	x *= 0x9e3779b97f4a7c15ULL;
+	return (size_t)(x >> 32) & mask;
+}
+
+/* A new table entry for list token p[0..n) in script: its keys, and its
+ * similarity to each query token and each joined query pair. */
 static int
-ltok_get(struct tdv__scorer *s, const char *p, size_t n, char script, uint32_t *id)
+ltok_new(struct tdv__scorer *s, const char *p, size_t n, char script, uint64_t h,
+    uint32_t *id)
 {
 	const tdv_name *q = s->q;
-	uint64_t h = str_hash(p, n, script);
-	if (s->nslots == 0 || (s->nlt + 1) * 2 > s->nslots) {
-		size_t ns = s->nslots ? s->nslots * 2 : 256;
-		uint32_t *sl = calloc(ns, sizeof(*sl));
-		if (sl == NULL)
-			return TDV_ENOMEM;
-		for (size_t i = 0; i < s->nlt; i++) {
-			size_t k = (size_t)s->lt[i].h & (ns - 1);
-			while (sl[k] != 0)
-				k = (k + 1) & (ns - 1);
-			sl[k] = (uint32_t)i + 1;
-		}
-		free(s->slots);
-		s->slots = sl;
-		s->nslots = ns;
-	}
-	size_t k = (size_t)h & (s->nslots - 1);
-	while (s->slots[k] != 0) {
-		const struct ltok *e = &s->lt[s->slots[k] - 1];
-		if (e->h == h && e->t.len == n && e->t.script == script && memcmp(e->t.s, p, n) == 0) {
-			*id = s->slots[k] - 1;
-			return TDV_OK;
-		}
-		k = (k + 1) & (s->nslots - 1);
-	}
+	if (s->nlt >= UINT32_MAX - 1)
+		return TDV_ELIMIT;
 	if (s->nlt == s->caplt) {
 		size_t nc = s->caplt ? s->caplt * 2 : 256;
 		struct ltok *nl = realloc(s->lt, nc * sizeof(*nl));
@@ -747,8 +824,151 @@ ltok_get(struct tdv__scorer *s, const char *p, size_t n, char script, uint32_t *
 			}
 		}
 	}
-	s->slots[k] = (uint32_t)s->nlt + 1;
 	*id = (uint32_t)s->nlt++;
+	return TDV_OK;
+}
+
+/* The table entry of list token p[0..n) in script, made if new. */
+static int
+ltok_get(struct tdv__scorer *s, const char *p, size_t n, char script, uint32_t *id)
+{
+	uint64_t h = str_hash(p, n, script);
+	if (s->nslots == 0 || (s->nlt + 1) * 2 > s->nslots) {
+		size_t ns = s->nslots ? s->nslots * 2 : 256;
+		while ((s->nlt + 1) * 2 > ns)
+			ns *= 2;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+		if (sl == NULL)
+			return TDV_ENOMEM;
+		for (size_t i = 0; i < s->nlt; i++) {
+			size_t k = (size_t)s->lt[i].h & (ns - 1);
+			while (sl[k] != 0)
+				k = (k + 1) & (ns - 1);
+			sl[k] = (uint32_t)i + 1;
+		}
+		free(s->slots);
+		s->slots = sl;
+		s->nslots = ns;
+	}
+	size_t k = (size_t)h & (s->nslots - 1);
+	while (s->slots[k] != 0) {
+		const struct ltok *e = &s->lt[s->slots[k] - 1];
+		if (e->h == h && e->t.len == n && e->t.script == script && memcmp(e->t.s, p, n) == 0) {
+			*id = s->slots[k] - 1;
+			return TDV_OK;
+		}
+		k = (k + 1) & (s->nslots - 1);
+	}
+	int rc = ltok_new(s, p, n, script, h, id);
+	if (rc == TDV_OK)
+		s->slots[k] = *id + 1;
+	return rc;
+}
+
+/* The table entry of watchlist token wid, made if new. */
+static int
+ltok_get_id(struct tdv__scorer *s, const struct tdv__wtok *toks, const char *pool,
+    uint32_t wid, uint32_t *id)
+{
+	if (wid >= UINT32_MAX - 1)
+		return TDV_EINVAL;
+	if (s->nidslots == 0 || (s->nids + 1) * 2 > s->nidslots) {
+		size_t ns = s->nidslots ? s->nidslots * 2 : 256;
+		uint32_t *sl = calloc(ns * 2, sizeof(*sl));
+		if (sl == NULL)
+			return TDV_ENOMEM;
+		for (size_t i = 0; i < s->nidslots; i++) {
+			if (s->idslots[2 * i] == 0)
+				continue;
+			size_t k = mix(s->idslots[2 * i], ns - 1);
+			while (sl[2 * k] != 0)
+				k = (k + 1) & (ns - 1);
+			sl[2 * k] = s->idslots[2 * i];
+			sl[2 * k + 1] = s->idslots[2 * i + 1];
+		}
+		free(s->idslots);
+		s->idslots = sl;
+		s->nidslots = ns;
+	}
+	size_t k = mix(wid + 1u, s->nidslots - 1);
+	while (s->idslots[2 * k] != 0) {
+		if (s->idslots[2 * k] == wid + 1u) {
+			*id = s->idslots[2 * k + 1];
+			return TDV_OK;
+		}
+		k = (k + 1) & (s->nidslots - 1);
+	}
+	const struct tdv__wtok *w = &toks[wid];
+	size_t n = w->len > TDV_NAME_TOKEN_MAX ? TDV_NAME_TOKEN_MAX : w->len;
+	char script = w->script ? w->script : 'l';
+	const char *p = pool + w->s;
+	int rc = ltok_new(s, p, n, script, str_hash(p, n, script), id);
+	if (rc != TDV_OK)
+		return rc;
+	s->idslots[2 * k] = wid + 1u;
+	s->idslots[2 * k + 1] = *id;
+	s->nids++;
+	return TDV_OK;
+}
+
+/* The join of adjacent list tokens a, b (ltok ids) and its similarity to
+ * each query token, computed once per query: *out is its index in lj. */
+static int
+ljoin_get(struct tdv__scorer *s, uint32_t a, uint32_t b, size_t *out)
+{
+	const tdv_name *q = s->q;
+	uint64_t key = (uint64_t)a << 32 | b;
+	if (s->njslots == 0 || (s->nlj + 1) * 2 > s->njslots) {
+		size_t ns = s->njslots ? s->njslots * 2 : 256;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+		if (sl == NULL)
+			return TDV_ENOMEM;
+		for (size_t i = 0; i < s->nlj; i++) {
+			size_t k = mix((uint64_t)s->lj[i].a << 32 | s->lj[i].b, ns - 1);
+			while (sl[k] != 0)
+				k = (k + 1) & (ns - 1);
+			sl[k] = (uint32_t)i + 1;
+		}
+		free(s->jslots);
+		s->jslots = sl;
+		s->njslots = ns;
+	}
+	size_t k = mix(key, s->njslots - 1);
+	while (s->jslots[k] != 0) {
+		const struct ljoin *e = &s->lj[s->jslots[k] - 1];
+		if (e->a == a && e->b == b) {
+			*out = s->jslots[k] - 1;
+			return TDV_OK;
+		}
+		k = (k + 1) & (s->njslots - 1);
+	}
+	if (s->nlj >= UINT32_MAX - 1)
+		return TDV_ELIMIT;
+	if (s->nlj == s->caplj) {
+		size_t nc = s->caplj ? s->caplj * 2 : 64;
+		struct ljoin *nl = realloc(s->lj, nc * sizeof(*nl));
+		if (nl == NULL)
+			return TDV_ENOMEM;
+		s->lj = nl;
+		s->caplj = nc;
+	}
+	struct ljoin *e = &s->lj[s->nlj];
+	e->a = a;
+	e->b = b;
+	struct tdv__tok j;
+	e->ok = join_tok(&s->lt[a].t, &s->lt[b].t, &j);
+	for (int i = 0; i < q->ntok; i++) {
+		e->sim[i] = -1;
+		const struct tdv__tok *y = &q->tok[i];
+		if (!e->ok || y->len < 4 || y->keylen + 3 < j.keylen || j.keylen + 3 < y->keylen)
+			continue;
+		const char *how;
+		double v = tok_sim(&j, y, &how);
+		if (v >= 0.85)
+			e->sim[i] = v;
+	}
+	s->jslots[k] = (uint32_t)s->nlj + 1;
+	*out = s->nlj++;
 	return TDV_OK;
 }
 
@@ -797,11 +1017,75 @@ score_only(const bool *partA, int na, const bool *partB, int nb, const struct ca
 	return score > 1 ? 1 : score < 0 ? 0 : score;
 }
 
-int
-tdv__scorer_score(struct tdv__scorer *s, const struct tdv__cname *c, double *score)
+/* The score of the list name made of table entries id[0..nb), as
+ * tdv_name_compare(q, name) gives it. */
+static int
+score_lt(struct tdv__scorer *s, const uint32_t *id, int nb, bool truncated, double *score)
 {
 	static const double min_accept = 0.70;
 	const tdv_name *A = s->q;
+	bool partA[TDV_NAME_MAX_TOKENS], partB[TDV_NAME_MAX_TOKENS];
+	for (int i = 0; i < A->ntok; i++)
+		partA[i] = A->tok[i].particle;
+	for (int j = 0; j < nb; j++)
+		partB[j] = s->lt[id[j]].t.particle;
+	struct cand cs[MAX_CANDS];
+	int nc = 0;
+	for (int i = 0; i < A->ntok; i++) {
+		for (int j = 0; j < nb; j++) {
+			const struct tdv__tok *bt = &s->lt[id[j]].t;
+			double v = s->sims[id[j] * (size_t)s->stride + (size_t)i];
+			const char *how = "edit";
+			/* prefix_of(), for A and for the list name */
+			if (v < 0.9 &&
+			    ((A->maybe_truncated && i == A->ntok - 1 && A->tok[i].len >= 2 &&
+			      A->tok[i].len < bt->len && memcmp(A->tok[i].s, bt->s, A->tok[i].len) == 0) ||
+			     (truncated && j == nb - 1 && bt->len >= 2 && bt->len < A->tok[i].len &&
+			      memcmp(bt->s, A->tok[i].s, bt->len) == 0))) {
+				v = 0.9;
+				how = "prefix";
+			}
+			if (v >= min_accept && nc < MAX_CANDS)
+				cs[nc++] = (struct cand){v, i, -1, j, -1, how};
+		}
+	}
+	for (int i = 0; i + 1 < A->ntok; i++)
+		for (int k = 0; k < nb; k++) {
+			double v = s->sims[id[k] * (size_t)s->stride + (size_t)(A->ntok + i)];
+			if (v >= 0.85 && nc < MAX_CANDS)
+				cs[nc++] = (struct cand){v, i, i + 1, k, -1, "compound"};
+		}
+	/* Joins of adjacent list tokens (side 1): only a query token of four
+	 * letters or more can take one; each distinct pair is joined and
+	 * compared once per query. */
+	for (int i = 0; i + 1 < nb && s->qlong; i++) {
+		size_t jx;
+		int rc = ljoin_get(s, id[i], id[i + 1], &jx);
+		if (rc != TDV_OK)
+			return rc;
+		const struct ljoin *e = &s->lj[jx];
+		for (int k = 0; k < A->ntok && e->ok; k++)
+			if (e->sim[k] >= 0.85 && nc < MAX_CANDS)
+				cs[nc++] = (struct cand){e->sim[k], k, -1, i, i + 1, "compound"};
+	}
+	bool compounds = false;
+	for (int k = 0; k < nc; k++)
+		compounds |= cs[k].a1 >= 0 || cs[k].b1 >= 0;
+	sort_cands(cs, nc, false);
+	double best = score_only(partA, A->ntok, partB, nb, cs, nc);
+	if (compounds) {
+		sort_cands(cs, nc, true);
+		double alt = score_only(partA, A->ntok, partB, nb, cs, nc);
+		if (alt > best)
+			best = alt;
+	}
+	*score = best;
+	return TDV_OK;
+}
+
+int
+tdv__scorer_score(struct tdv__scorer *s, const struct tdv__cname *c, double *score)
+{
 	uint32_t id[TDV_NAME_MAX_TOKENS];
 	int nb = 0;
 	const char *p = c->latin;
@@ -819,66 +1103,22 @@ tdv__scorer_score(struct tdv__scorer *s, const struct tdv__cname *c, double *sco
 			break;
 		p = e + 1;
 	}
-	bool partA[TDV_NAME_MAX_TOKENS], partB[TDV_NAME_MAX_TOKENS];
-	for (int i = 0; i < A->ntok; i++)
-		partA[i] = A->tok[i].particle;
-	for (int j = 0; j < nb; j++)
-		partB[j] = s->lt[id[j]].t.particle;
-	struct cand cs[MAX_CANDS];
-	int nc = 0;
-	for (int i = 0; i < A->ntok; i++) {
-		for (int j = 0; j < nb; j++) {
-			const struct tdv__tok *bt = &s->lt[id[j]].t;
-			double v = s->sims[id[j] * (size_t)s->stride + (size_t)i];
-			const char *how = "edit";
-			/* prefix_of(), for A and for the list name */
-			if (v < 0.9 &&
-			    ((A->maybe_truncated && i == A->ntok - 1 && A->tok[i].len >= 2 &&
-			      A->tok[i].len < bt->len && memcmp(A->tok[i].s, bt->s, A->tok[i].len) == 0) ||
-			     (c->truncated && j == nb - 1 && bt->len >= 2 && bt->len < A->tok[i].len &&
-			      memcmp(bt->s, A->tok[i].s, bt->len) == 0))) {
-				v = 0.9;
-				how = "prefix";
-			}
-			if (v >= min_accept && nc < MAX_CANDS)
-				cs[nc++] = (struct cand){v, i, -1, j, -1, how};
-		}
+	return score_lt(s, id, nb, c->truncated, score);
+}
+
+int
+tdv__scorer_score_ids(struct tdv__scorer *s, const struct tdv__wtok *toks,
+    const char *pool, const uint32_t *ids, int nb, bool truncated, double *score)
+{
+	uint32_t id[TDV_NAME_MAX_TOKENS];
+	if (nb < 0 || nb > TDV_NAME_MAX_TOKENS)
+		return TDV_EINVAL;
+	for (int j = 0; j < nb; j++) {
+		int rc = ltok_get_id(s, toks, pool, ids[j], &id[j]);
+		if (rc != TDV_OK)
+			return rc;
 	}
-	for (int i = 0; i + 1 < A->ntok; i++)
-		for (int k = 0; k < nb; k++) {
-			double v = s->sims[id[k] * (size_t)s->stride + (size_t)(A->ntok + i)];
-			if (v >= 0.85 && nc < MAX_CANDS)
-				cs[nc++] = (struct cand){v, i, i + 1, k, -1, "compound"};
-		}
-	/* Joins of adjacent list tokens (side 1): only a query token of four
-	 * letters or more can take one. */
-	for (int i = 0; i + 1 < nb && s->qlong; i++) {
-		struct tdv__tok j;
-		if (!join_tok(&s->lt[id[i]].t, &s->lt[id[i + 1]].t, &j))
-			continue;
-		for (int k = 0; k < A->ntok; k++) {
-			const struct tdv__tok *y = &A->tok[k];
-			if (y->len < 4 || y->keylen + 3 < j.keylen || j.keylen + 3 < y->keylen)
-				continue;
-			const char *how;
-			double v = tok_sim(&j, y, &how);
-			if (v >= 0.85 && nc < MAX_CANDS)
-				cs[nc++] = (struct cand){v, k, -1, i, i + 1, "compound"};
-		}
-	}
-	bool compounds = false;
-	for (int k = 0; k < nc; k++)
-		compounds |= cs[k].a1 >= 0 || cs[k].b1 >= 0;
-	sort_cands(cs, nc, false);
-	double best = score_only(partA, A->ntok, partB, nb, cs, nc);
-	if (compounds) {
-		sort_cands(cs, nc, true);
-		double alt = score_only(partA, A->ntok, partB, nb, cs, nc);
-		if (alt > best)
-			best = alt;
-	}
-	*score = best;
-	return TDV_OK;
+	return score_lt(s, id, nb, truncated, score);
 }
 
 /* --- Jaro-Winkler baseline ---------------------------------------------- */

@@ -57,4 +57,19 @@ int tdv__scorer_new(const tdv_name *q, struct tdv__scorer **out);
 int tdv__scorer_score(struct tdv__scorer *s, const struct tdv__cname *c, double *score);
 void tdv__scorer_free(struct tdv__scorer **s);
 
+/* A distinct list token (string and script) of a watchlist: the string is
+ * pool + s (len bytes, NUL-terminated), script as in struct tdv__tok. */
+struct tdv__wtok {
+	uint32_t s;
+	uint8_t len;
+	char script;
+	uint8_t pad[2];
+};
+
+/* tdv__scorer_score for a list name given as distinct token ids (toks[]
+ * of a watchlist): the keys and similarities of each id, and of each
+ * adjacent pair of ids joined, are computed once per query. */
+int tdv__scorer_score_ids(struct tdv__scorer *s, const struct tdv__wtok *toks,
+    const char *pool, const uint32_t *ids, int nb, bool truncated, double *score);
+
 #endif

@@ -23,14 +23,19 @@ struct tdv_sltd {
 	const struct tdv__sltd_rec *recs;
 	const uint32_t *conf;
 	const char **sources;
-	/* First level: every 64th record / conf key (in the file), and every
-	 * 64th of those (in memory, made at open). */
+	/* Search levels above the records and conf entries, each every 64th
+	 * entry of the one below: the fences (every 64th record / conf key,
+	 * in the file; copied into memory by tdv_sltd_preload), then top
+	 * and root (in memory, made at open). A lookup searches one block of
+	 * at most 64 entries per level, its cache lines fetched together. */
 	const struct tdv__sltd_rec *rfence;
 	const uint64_t *cfence;
 	uint64_t nfence;
-	struct tdv__sltd_rec *rtop;
-	uint64_t *ctop;
-	uint64_t ntop;
+	struct tdv__sltd_rec *rtop, *rroot;
+	uint64_t *ctop, *croot;
+	uint64_t ntop, nroot;
+	void *hot;       /* preload: fences copied into (huge-page) memory */
+	size_t hot_size;
 };
 
 void tdv__sltd_type_name(uint32_t t, char out[3]);
@@ -163,15 +168,22 @@ tdv_sltd_open(const char *index_path, tdv_sltd **out)
 	x->rfence = (const struct tdv__sltd_rec *)(const void *)(x->map + x->hdr.fence_off);
 	x->cfence = (const uint64_t *)(const void *)(x->rfence + x->nfence);
 	x->ntop = (x->nfence + TDV__SLTD_FENCE - 1) / TDV__SLTD_FENCE;
+	x->nroot = (x->ntop + TDV__SLTD_FENCE - 1) / TDV__SLTD_FENCE;
 	x->rtop = malloc((x->ntop ? x->ntop : 1) * sizeof(*x->rtop));
 	x->ctop = malloc((x->ntop ? x->ntop : 1) * sizeof(*x->ctop));
-	if (x->rtop == NULL || x->ctop == NULL) {
+	x->rroot = malloc((x->nroot ? x->nroot : 1) * sizeof(*x->rroot));
+	x->croot = malloc((x->nroot ? x->nroot : 1) * sizeof(*x->croot));
+	if (x->rtop == NULL || x->ctop == NULL || x->rroot == NULL || x->croot == NULL) {
 		tdv_sltd_free(&x);
 		return TDV_ENOMEM;
 	}
 	for (uint64_t i = 0; i < x->ntop; i++) {
 		x->rtop[i] = x->rfence[i * TDV__SLTD_FENCE];
 		x->ctop[i] = x->cfence[i * TDV__SLTD_FENCE];
+	}
+	for (uint64_t i = 0; i < x->nroot; i++) {
+		x->rroot[i] = x->rtop[i * TDV__SLTD_FENCE];
+		x->croot[i] = x->ctop[i * TDV__SLTD_FENCE];
 	}
 	/* Lookups jump around the records: no read-ahead from disk for them,
 	 * but the fences are wanted in memory. */
@@ -185,24 +197,58 @@ tdv_sltd_open(const char *index_path, tdv_sltd **out)
 	return TDV_OK;
 }
 
+/*
+ * The fences are searched by every lookup: a copy in anonymous memory,
+ * on huge pages where the kernel gives them (2 MB pages: no TLB miss on
+ * this level, 0.375 bytes per record, 37.5 MB for 100 million), instead
+ * of scattered 4 KB pages of the mapping.
+ */
+static int
+copy_fences(tdv_sltd *x)
+{
+	size_t rb = (size_t)x->nfence * sizeof(struct tdv__sltd_rec);
+	size_t cb = (size_t)x->nfence * sizeof(uint64_t);
+	size_t sz = rb + cb;
+	if (x->hot != NULL || sz == 0)
+		return TDV_OK;
+	size_t huge = (size_t)2 << 20;
+	size_t al = sz >= huge ? huge : 64;
+	size_t asz = (sz + al - 1) / al * al;
+	void *m = NULL;
+	if (posix_memalign(&m, al, asz) != 0)
+		return TDV_ENOMEM;
+#ifdef MADV_HUGEPAGE
+	if (al == huge)
+		(void)madvise(m, asz, MADV_HUGEPAGE);
+#endif
+	memcpy(m, x->rfence, rb);
+	memcpy((char *)m + rb, x->cfence, cb);
+	x->hot = m;
+	x->hot_size = asz;
+	x->rfence = (const struct tdv__sltd_rec *)m;
+	x->cfence = (const uint64_t *)(const void *)((const char *)m + rb);
+	return TDV_OK;
+}
+
 int
-tdv_sltd_preload(const tdv_sltd *x)
+tdv_sltd_preload(tdv_sltd *x)
 {
 	if (x == NULL)
 		return TDV_EINVAL;
 	void *a = (void *)(uintptr_t)x->map;
+	bool done = false;
 #ifdef MADV_POPULATE_READ
-	if (madvise(a, x->size, MADV_POPULATE_READ) == 0)
-		return TDV_OK;
+	done = madvise(a, x->size, MADV_POPULATE_READ) == 0;
 #endif
-	/* Older kernels: read one byte of every page. */
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	volatile uint8_t sink = 0;
-	for (size_t o = 0; o < x->size; o += pg)
-		sink ^= x->map[o];
-	(void)sink;
-	(void)a;
-	return TDV_OK;
+	if (!done) {
+		/* Older kernels: read one byte of every page. */
+		size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+		volatile uint8_t sink = 0;
+		for (size_t o = 0; o < x->size; o += pg)
+			sink ^= x->map[o];
+		(void)sink;
+	}
+	return copy_fences(x);
 }
 
 void
@@ -216,6 +262,9 @@ tdv_sltd_free(tdv_sltd **idx)
 	free(x->sources);
 	free(x->rtop);
 	free(x->ctop);
+	free(x->rroot);
+	free(x->croot);
+	free(x->hot);
 	free(x);
 	*idx = NULL;
 }
@@ -336,36 +385,16 @@ narrow(uint64_t k, uint64_t n, uint64_t *lo, uint64_t *hi)
 		*lo = *hi;
 }
 
-/* First record with key >= (state, num): in-memory top level, one block
- * of 64 fences, one block of 64 records. */
-static uint64_t
-lower_bound(const tdv_sltd *x, uint32_t state, uint64_t num)
+/* Fetch the cache lines of [p, p + bytes) together (they are searched
+ * next; their misses overlap instead of following one another). */
+static inline void
+prefetch_block(const void *p, size_t bytes)
 {
-	uint64_t lo = 0, hi = x->ntop;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (rec_less(&x->rtop[mid], state, num))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	narrow(lo, x->nfence, &lo, &hi);
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (rec_less(&x->rfence[mid], state, num))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	narrow(lo, x->hdr.nrecords, &lo, &hi);
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (rec_less(&x->recs[mid], state, num))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	const char *c = p;
+	for (size_t o = 0; o < bytes; o += 64)
+		__builtin_prefetch(c + o);
+	if (bytes > 0)
+		__builtin_prefetch(c + bytes - 1);
 }
 
 static uint64_t
@@ -374,35 +403,73 @@ conf_at(const tdv_sltd *x, uint64_t i)
 	return ((uint64_t)x->conf[3 * i] << 32) | x->conf[3 * i + 1];
 }
 
-/* First conf entry with key >= h, the same way. */
+/* First index in [lo, hi) of a record array whose key is >= (state, num). */
 static uint64_t
-conf_lower_bound(const tdv_sltd *x, uint64_t h)
+rec_search(const struct tdv__sltd_rec *a, uint64_t lo, uint64_t hi, uint32_t state,
+    uint64_t num)
 {
-	uint64_t lo = 0, hi = x->ntop;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (x->ctop[mid] < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	narrow(lo, x->nfence, &lo, &hi);
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (x->cfence[mid] < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	narrow(lo, x->hdr.nrecords, &lo, &hi);
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (conf_at(x, mid) < h)
+		if (rec_less(&a[mid], state, num))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+static uint64_t
+key_search(const uint64_t *a, uint64_t lo, uint64_t hi, uint64_t h)
+{
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (a[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Both searches of a lookup, level by level in step: the first record
+ * with key >= (state, num) in *ri, the first conf entry with key >= h in
+ * *ci. Per level, the two blocks (at most 64 entries each) are fetched
+ * together before either is searched, so a lookup waits for about one
+ * memory access per level instead of one per halving step.
+ */
+static void
+search_both(const tdv_sltd *x, uint32_t state, uint64_t num, uint64_t h, uint64_t *ri,
+    uint64_t *ci)
+{
+	uint64_t rlo, rhi, clo, chi;
+	uint64_t rk = rec_search(x->rroot, 0, x->nroot, state, num);
+	uint64_t ck = key_search(x->croot, 0, x->nroot, h);
+	narrow(rk, x->ntop, &rlo, &rhi);
+	narrow(ck, x->ntop, &clo, &chi);
+	prefetch_block(x->rtop + rlo, (size_t)(rhi - rlo) * sizeof(*x->rtop));
+	prefetch_block(x->ctop + clo, (size_t)(chi - clo) * sizeof(*x->ctop));
+	rk = rec_search(x->rtop, rlo, rhi, state, num);
+	ck = key_search(x->ctop, clo, chi, h);
+	narrow(rk, x->nfence, &rlo, &rhi);
+	narrow(ck, x->nfence, &clo, &chi);
+	prefetch_block(x->rfence + rlo, (size_t)(rhi - rlo) * sizeof(*x->rfence));
+	prefetch_block(x->cfence + clo, (size_t)(chi - clo) * sizeof(*x->cfence));
+	rk = rec_search(x->rfence, rlo, rhi, state, num);
+	ck = key_search(x->cfence, clo, chi, h);
+	narrow(rk, x->hdr.nrecords, &rlo, &rhi);
+	narrow(ck, x->hdr.nrecords, &clo, &chi);
+	prefetch_block(x->recs + rlo, (size_t)(rhi - rlo) * sizeof(*x->recs));
+	prefetch_block(x->conf + 3 * clo, (size_t)(chi - clo) * 12);
+	*ri = rec_search(x->recs, rlo, rhi, state, num);
+	while (clo < chi) {
+		uint64_t mid = clo + (chi - clo) / 2;
+		if (conf_at(x, mid) < h)
+			clo = mid + 1;
+		else
+			chi = mid;
+	}
+	*ci = clo;
 }
 
 /* True when record r's number folds to the same string as folded. */
@@ -433,7 +500,9 @@ tdv_sltd_lookup(const tdv_sltd *x, const char *state, const char *number,
 		return TDV_EINVAL;
 	uint64_t key = tdv__sltd_pack(num);
 	uint64_t exact = UINT64_MAX;
-	uint64_t i = lower_bound(x, sc, key);
+	uint64_t h = tdv__sltd_conf_key(sc, num);
+	uint64_t i, lo;
+	search_both(x, sc, key, h, &i, &lo);
 	if (i < x->hdr.nrecords && TDV__META_STATE(x->recs[i].meta) == sc &&
 	    x->recs[i].num == key) {
 		exact = i;
@@ -445,8 +514,6 @@ tdv_sltd_lookup(const tdv_sltd *x, const char *state, const char *number,
 	size_t n = strlen(num);
 	for (size_t k = 0; k <= n; k++)
 		folded[k] = k < n ? tdv__sltd_fold_char(num[k]) : '\0';
-	uint64_t h = tdv__sltd_conf_key(sc, num);
-	uint64_t lo = conf_lower_bound(x, h);
 	for (; lo < x->hdr.nrecords && conf_at(x, lo) == h && *nhits < maxhits; lo++) {
 		uint32_t ri = x->conf[3 * lo + 2];
 		if (ri >= x->hdr.nrecords || ri == exact)

@@ -11,10 +11,13 @@
  *             (records 0, 64, 128, ...), then nfence x 8 bytes: every
  *             64th conf key; nfence = ceil(nrecords / 64)
  *
- * The fences are the first level of a two-level search: a lookup binary
- * searches the fences (whose upper levels stay in cache; the reader also
- * keeps every 64th fence in memory) and then one block of 64 records
- * (1 KB), so it touches a few pages instead of ~24 scattered ones.
+ * The fences are the first level above the records: the reader keeps
+ * every 64th fence (top) and every 64th of those (root) in memory, and
+ * tdv_sltd_preload copies the fences themselves into memory of their own
+ * (huge pages where available). A lookup searches the root, then one
+ * block of at most 64 entries per level (top, fences, records), doing the
+ * exact and the confusable search in step and fetching the cache lines
+ * of both blocks of a level together: about one memory wait per level.
  * 28.375 bytes per record: 100 million records fit in 2.84 GB.
  */
 #ifndef TDV_SCREEN_SLTD_INT_H

@@ -31,7 +31,13 @@
 #include "screen/sltd_int.h"
 #include "tdv/error.h"
 
-#define WL_MAGIC "TDVWLST2" /* 1: keys of another hash (refused) */
+/* Format 3 (TDV_WATCHLIST_FORMAT): the index maps keys to distinct
+ * tokens and tokens to name forms, forms hold token ids, and the persons
+ * of a form are stored together with their evidence fields. Files of
+ * formats 1 and 2 are refused with TDV_ESCREEN_INDEX (the CLI names the
+ * format and says to import the list again). */
+#define WL_MAGIC "TDVWLST3"
+_Static_assert(TDV_WATCHLIST_FORMAT == 3, "WL_MAGIC ends in the format digit");
 #define WL_ENDIAN 0x01020304u
 /* Best evidence a person can add to a name score (birth date +0.05,
  * nationality +0.02): a form scoring below threshold - this is skipped. */
@@ -52,13 +58,30 @@ struct wl_entry {
 
 struct wl_form {
 	uint32_t latin, scripts; /* pool offsets */
-	uint32_t first, count;   /* its names: fnames[first .. first + count) */
+	uint32_t first, count;   /* its names: fp[first .. first + count) */
+	uint32_t tok;            /* its token ids: ftok[tok .. tok + ntok) */
 	uint16_t surname;
 	uint8_t truncated, ntok;
 };
 
 struct wl_name {
 	uint32_t form, entry;
+};
+
+/* What evidence() reads of an entry. */
+struct wl_ev {
+	int32_t by;
+	int8_t bm, bd;
+	char sex;
+	char nat[4];
+	uint8_t pad; /* no implicit padding: the struct is compared bytewise */
+};
+
+/* The names of each form, in form order, with their entry's evidence
+ * (the persons of one form are read from one place). */
+struct wl_fperson {
+	uint32_t entry;
+	struct wl_ev ev;
 };
 
 struct posting {
@@ -73,6 +96,7 @@ struct wl_hdr {
 	int64_t created;
 	double threshold;
 	uint64_t ne, nf, nn, nkeys, nrefs, ndocs, pool_len;
+	uint64_t ntoks, nftok, nkent;
 	uint64_t file_size;
 	uint8_t sha256[32];
 };
@@ -84,14 +108,34 @@ struct tdv_watchlist {
 	const struct wl_entry *e;
 	const struct wl_form *f;
 	const struct wl_name *n;
-	const uint32_t *fnames; /* name ids grouped by form */
-	const uint32_t *keys, *off, *refs; /* key -> forms */
+	const struct wl_fperson *fp; /* names grouped by form */
+	const struct tdv__wtok *tok; /* distinct tokens (string, script) */
+	const uint32_t *ftok;        /* token ids of the forms */
+	/* key -> (token << 1 | single) in kent[koff[k] .. koff[k + 1]);
+	 * token t, space sp -> refs[roff[2t + sp] .. roff[2t + sp + 1]),
+	 * a ref being form << 4 | position of the token in the form */
+	const uint32_t *keys, *koff, *kent, *roff, *refs;
 	const struct posting *docs;        /* (document hash, entry) */
 	const char *pool;
-	size_t ne, nf, nn, nkeys, nrefs, ndocs, pool_len;
+	size_t ne, nf, nn, nkeys, nrefs, ndocs, pool_len, ntoks, nftok, nkent;
 	void *map; /* compiled file mapping, or NULL when built here */
 	size_t map_size;
 };
+
+/* The evidence fields of an entry, every byte set (the struct is
+ * written to the compiled file and compared). */
+static struct wl_ev
+entry_ev(const struct wl_entry *e)
+{
+	struct wl_ev v;
+	memset(&v, 0, sizeof(v));
+	v.by = e->by;
+	v.bm = (int8_t)e->bm;
+	v.bd = (int8_t)e->bd;
+	v.sex = e->sex;
+	memcpy(v.nat, e->nat, sizeof(v.nat));
+	return v;
+}
 
 /* --- building ---------------------------------------------------------- */
 
@@ -494,13 +538,80 @@ cmp_post(const void *pa, const void *pb)
 	return a->ref < b->ref ? -1 : a->ref > b->ref;
 }
 
-/* Form -> names table, key -> forms index; moves everything into wl. */
+/* Distinct tokens while building: (pool offset of the string, script). */
+struct toktab {
+	struct tdv__wtok *t;
+	size_t n, cap;
+	uint32_t *slots; /* token id + 1 */
+	size_t nslots;
+};
+
+static size_t
+tok_slot(uint32_t s, char script, size_t mask)
+{
+	uint64_t x = ((uint64_t)s << 8 | (unsigned char)script) * 0x9e3779b97f4a7c15ULL;
+	return (size_t)(x >> 32) & mask;
+}
+
+static int
+tok_intern(struct builder *b, struct toktab *tt, const struct tdv__tok *t, uint32_t *id)
+{
+	uint32_t so;
+	int rc = pool_put(&b->pool, t->s, true, &so);
+	if (rc != TDV_OK)
+		return rc;
+	if (tt->nslots == 0 || (tt->n + 1) * 2 > tt->nslots) {
+		size_t ns = tt->nslots ? tt->nslots * 2 : 1024;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+		if (sl == NULL)
+			return TDV_ENOMEM;
+		for (size_t i = 0; i < tt->n; i++) {
+			size_t k = tok_slot(tt->t[i].s, tt->t[i].script, ns - 1);
+			while (sl[k] != 0)
+				k = (k + 1) & (ns - 1);
+			sl[k] = (uint32_t)i + 1;
+		}
+		free(tt->slots);
+		tt->slots = sl;
+		tt->nslots = ns;
+	}
+	size_t k = tok_slot(so, t->script, tt->nslots - 1);
+	while (tt->slots[k] != 0) {
+		const struct tdv__wtok *w = &tt->t[tt->slots[k] - 1];
+		if (w->s == so && w->script == t->script) {
+			*id = tt->slots[k] - 1;
+			return TDV_OK;
+		}
+		k = (k + 1) & (tt->nslots - 1);
+	}
+	if (tt->n >= (1u << 30))
+		return TDV_ELIMIT;
+	if (grow((void **)&tt->t, &tt->cap, tt->n + 1, sizeof(*tt->t)) != TDV_OK)
+		return TDV_ENOMEM;
+	struct tdv__wtok w;
+	memset(&w, 0, sizeof(w));
+	w.s = so;
+	w.len = t->len;
+	w.script = t->script;
+	tt->t[tt->n] = w;
+	tt->slots[k] = (uint32_t)tt->n + 1;
+	*id = (uint32_t)tt->n++;
+	return TDV_OK;
+}
+
+/*
+ * Form -> names table; the distinct tokens, the forms as token ids, the
+ * index key -> tokens and token -> forms; moves everything into wl.
+ * A query token reaches, through one key, exactly the (form, position)
+ * pairs that a key -> forms index would give, but each distinct list
+ * token once however many of its keys match.
+ */
 static int
 build_index(struct builder *b, tdv_watchlist *wl)
 {
 	if (b->nf >= (1u << 28))
 		return TDV_ELIMIT; /* refs keep the form in 28 bits */
-	uint32_t *fn = malloc((b->nn ? b->nn : 1) * sizeof(*fn));
+	struct wl_fperson *fn = calloc(b->nn ? b->nn : 1, sizeof(*fn));
 	if (fn == NULL)
 		return TDV_ENOMEM;
 	for (size_t i = 0; i < b->nf; i++)
@@ -515,62 +626,110 @@ build_index(struct builder *b, tdv_watchlist *wl)
 	}
 	for (size_t i = 0; i < b->nn; i++) {
 		struct wl_form *f = &b->f[b->n[i].form];
-		fn[f->first + f->count++] = (uint32_t)i;
+		struct wl_fperson *x = &fn[f->first + f->count++];
+		x->entry = b->n[i].entry;
+		x->ev = entry_ev(&b->e[x->entry]);
 	}
-	/* Postings: one per (key, form). */
+	/* Forms as token ids. */
+	struct toktab tt;
+	memset(&tt, 0, sizeof(tt));
+	uint32_t *ftok = NULL, *cnt = NULL, *roff = NULL, *refs = NULL;
+	uint32_t *keys = NULL, *koff = NULL, *kent = NULL;
 	struct posting *p = NULL;
-	size_t np = 0, capp = 0;
+	size_t nftok = 0, capft = 0, np = 0, capp = 0, nk = 0, ne = 0;
 	tdv_name *tn = malloc(sizeof(*tn));
-	if (tn == NULL) {
-		free(fn);
-		return TDV_ENOMEM;
-	}
-	int rc = TDV_OK;
+	int rc = tn != NULL ? TDV_OK : TDV_ENOMEM;
 	for (size_t i = 0; i < b->nf && rc == TDV_OK; i++) {
 		struct tdv__cname c = {b->pool.p + b->f[i].latin, b->pool.p + b->f[i].scripts,
 		    b->f[i].surname, b->f[i].truncated != 0};
 		tdv__name_expand(&c, tn);
-		uint32_t kind0 = tn->ntok == 1 ? WL_KIND_SINGLE : 0;
-		for (int t = 0; t < tn->ntok && rc == TDV_OK; t++) {
+		if (tn->ntok != b->f[i].ntok || nftok + (size_t)tn->ntok >= UINT32_MAX) {
+			rc = TDV_ELIMIT;
+			break;
+		}
+		rc = grow((void **)&ftok, &capft, nftok + (size_t)tn->ntok, sizeof(*ftok));
+		b->f[i].tok = (uint32_t)nftok;
+		for (int t = 0; t < tn->ntok && rc == TDV_OK; t++)
+			rc = tok_intern(b, &tt, &tn->tok[t], &ftok[nftok++]);
+	}
+	/* Refs per (token, space), in form order. */
+	if (rc == TDV_OK) {
+		cnt = calloc(2 * tt.n + 1, sizeof(*cnt));
+		roff = malloc((2 * tt.n + 1) * sizeof(*roff));
+		refs = malloc((nftok ? nftok : 1) * sizeof(*refs));
+		if (cnt == NULL || roff == NULL || refs == NULL)
+			rc = TDV_ENOMEM;
+	}
+	if (rc == TDV_OK) {
+		for (size_t i = 0; i < b->nf; i++)
+			for (uint32_t t = 0; t < b->f[i].ntok; t++)
+				cnt[2 * ftok[b->f[i].tok + t] + (b->f[i].ntok == 1)]++;
+		uint32_t o = 0;
+		for (size_t v = 0; v < 2 * tt.n; v++) {
+			roff[v] = o;
+			o += cnt[v];
+			cnt[v] = roff[v];
+		}
+		roff[2 * tt.n] = o;
+		for (size_t i = 0; i < b->nf; i++)
+			for (uint32_t t = 0; t < b->f[i].ntok; t++)
+				refs[cnt[2 * ftok[b->f[i].tok + t] + (b->f[i].ntok == 1)]++] =
+				    (uint32_t)i << 4 | t;
+	}
+	/* Keys of each token in each space it is used in. */
+	for (size_t id = 0; id < tt.n && rc == TDV_OK; id++) {
+		struct tdv__tok *t = &tn->tok[0];
+		memset(t, 0, sizeof(*t));
+		memcpy(t->s, b->pool.p + tt.t[id].s, tt.t[id].len);
+		t->len = tt.t[id].len;
+		t->script = tt.t[id].script;
+		tdv__tok_keys(t);
+		for (uint32_t sp = 0; sp < 2 && rc == TDV_OK; sp++) {
+			if (roff[2 * id + sp] == roff[2 * id + sp + 1])
+				continue;
 			uint32_t k[TDV_NAME_TOKEN_MAX + 2];
-			size_t nk = token_keys(&tn->tok[t], kind0, k, sizeof(k) / sizeof(k[0]));
-			rc = grow((void **)&p, &capp, np + nk, sizeof(*p));
-			for (size_t j = 0; j < nk && rc == TDV_OK; j++)
-				p[np++] = (struct posting){k[j], (uint32_t)i << 4 | (uint32_t)t};
+			size_t n = token_keys(t, sp ? WL_KIND_SINGLE : 0, k, sizeof(k) / sizeof(k[0]));
+			rc = grow((void **)&p, &capp, np + n, sizeof(*p));
+			for (size_t j = 0; j < n && rc == TDV_OK; j++)
+				p[np++] = (struct posting){k[j], (uint32_t)id << 1 | sp};
 		}
 	}
 	free(tn);
+	free(cnt);
+	if (rc == TDV_OK) {
+		if (np > 0)
+			qsort(p, np, sizeof(*p), cmp_post);
+		for (size_t i = 0; i < np; i++)
+			if (i == 0 || p[i].key != p[i - 1].key)
+				nk++;
+		keys = malloc((nk ? nk : 1) * sizeof(*keys));
+		koff = malloc((nk + 1) * sizeof(*koff));
+		kent = malloc((np ? np : 1) * sizeof(*kent));
+		if (keys == NULL || koff == NULL || kent == NULL)
+			rc = TDV_ENOMEM;
+	}
+	if (rc == TDV_OK) {
+		size_t k = 0;
+		for (size_t i = 0; i < np; i++) {
+			if (i > 0 && p[i].key == p[i - 1].key && p[i].ref == p[i - 1].ref)
+				continue; /* a token with one key twice */
+			if (i == 0 || p[i].key != p[i - 1].key) {
+				keys[k] = p[i].key;
+				koff[k] = (uint32_t)ne;
+				k++;
+			}
+			kent[ne++] = p[i].ref;
+		}
+		koff[k] = (uint32_t)ne;
+		nk = k;
+	}
+	free(p);
+	free(tt.slots);
 	if (rc != TDV_OK) {
-		free(p);
-		free(fn);
+		free(tt.t), free(ftok), free(roff), free(refs);
+		free(keys), free(koff), free(kent), free(fn);
 		return rc;
 	}
-	if (np > 0)
-		qsort(p, np, sizeof(*p), cmp_post);
-	size_t nk = 0;
-	for (size_t i = 0; i < np; i++)
-		if (i == 0 || p[i].key != p[i - 1].key)
-			nk++;
-	uint32_t *keys = malloc((nk ? nk : 1) * sizeof(*keys));
-	uint32_t *off = malloc((nk + 1) * sizeof(*off));
-	uint32_t *refs = malloc((np ? np : 1) * sizeof(*refs));
-	if (keys == NULL || off == NULL || refs == NULL) {
-		free(keys), free(off), free(refs), free(p), free(fn);
-		return TDV_ENOMEM;
-	}
-	size_t k = 0, r = 0;
-	for (size_t i = 0; i < np; i++) {
-		if (i > 0 && p[i].key == p[i - 1].key && p[i].ref == p[i - 1].ref)
-			continue; /* a form hit twice under one key */
-		if (i == 0 || p[i].key != p[i - 1].key) {
-			keys[k] = p[i].key;
-			off[k] = (uint32_t)r;
-			k++;
-		}
-		refs[r++] = p[i].ref;
-	}
-	off[k] = (uint32_t)r;
-	free(p);
 	if (b->ndocs > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
 		qsort(b->docs, b->ndocs, sizeof(*b->docs), cmp_post);
 	wl->e = b->e;
@@ -579,12 +738,19 @@ build_index(struct builder *b, tdv_watchlist *wl)
 	wl->nf = b->nf;
 	wl->n = b->n;
 	wl->nn = b->nn;
-	wl->fnames = fn;
+	wl->fp = fn;
+	wl->tok = tt.t;
+	wl->ntoks = tt.n;
+	wl->ftok = ftok;
+	wl->nftok = nftok;
 	wl->keys = keys;
-	wl->off = off;
+	wl->koff = koff;
+	wl->kent = kent;
+	wl->nkeys = nk;
+	wl->nkent = ne;
+	wl->roff = roff;
 	wl->refs = refs;
-	wl->nkeys = k;
-	wl->nrefs = r;
+	wl->nrefs = nftok;
 	wl->docs = b->docs;
 	wl->ndocs = b->ndocs;
 	wl->pool = b->pool.p;
@@ -698,9 +864,13 @@ tdv_watchlist_free(tdv_watchlist **pwl)
 		free(UNCONST(wl->e));
 		free(UNCONST(wl->f));
 		free(UNCONST(wl->n));
-		free(UNCONST(wl->fnames));
+		free(UNCONST(wl->fp));
+		free(UNCONST(wl->tok));
+		free(UNCONST(wl->ftok));
 		free(UNCONST(wl->keys));
-		free(UNCONST(wl->off));
+		free(UNCONST(wl->koff));
+		free(UNCONST(wl->kent));
+		free(UNCONST(wl->roff));
 		free(UNCONST(wl->refs));
 		free(UNCONST(wl->docs));
 		free(UNCONST(wl->pool));
@@ -729,8 +899,10 @@ tdv_watchlist_threshold(const tdv_watchlist *wl)
  * documents and the string pool, each starting on an 8-byte boundary.
  * The SHA-256 covers the whole file with its own field zero.
  */
+#define WL_NSEC 13
+
 struct layout {
-	uint64_t off[9], len[9], size;
+	uint64_t off[WL_NSEC], len[WL_NSEC], size;
 };
 
 static bool
@@ -738,19 +910,25 @@ make_layout(const struct wl_hdr *h, struct layout *L)
 {
 	if (h->ne > TDV_WATCH_MAX_ENTRIES || h->nn > h->ne * TDV_WATCH_MAX_ALIASES ||
 	    h->nf > h->nn || h->nkeys >= UINT32_MAX || h->nrefs >= UINT32_MAX ||
-	    h->ndocs >= UINT32_MAX || h->pool_len >= UINT32_MAX)
+	    h->ndocs >= UINT32_MAX || h->pool_len >= UINT32_MAX ||
+	    h->nftok > h->nf * TDV_NAME_MAX_TOKENS || h->ntoks > h->nftok ||
+	    h->nkent >= UINT32_MAX || h->nrefs != h->nftok)
 		return false;
 	L->len[0] = h->ne * sizeof(struct wl_entry);
 	L->len[1] = h->nf * sizeof(struct wl_form);
 	L->len[2] = h->nn * sizeof(struct wl_name);
-	L->len[3] = h->nn * 4;
-	L->len[4] = h->nkeys * 4;
-	L->len[5] = (h->nkeys + 1) * 4;
-	L->len[6] = h->nrefs * 4;
-	L->len[7] = h->ndocs * sizeof(struct posting);
-	L->len[8] = h->pool_len;
+	L->len[3] = h->nn * sizeof(struct wl_fperson);
+	L->len[4] = h->ntoks * sizeof(struct tdv__wtok);
+	L->len[5] = h->nftok * 4;
+	L->len[6] = h->nkeys * 4;
+	L->len[7] = (h->nkeys + 1) * 4;
+	L->len[8] = h->nkent * 4;
+	L->len[9] = (2 * h->ntoks + 1) * 4;
+	L->len[10] = h->nrefs * 4;
+	L->len[11] = h->ndocs * sizeof(struct posting);
+	L->len[12] = h->pool_len;
 	uint64_t o = sizeof(struct wl_hdr);
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < WL_NSEC; i++) {
 		o = (o + 7) / 8 * 8;
 		L->off[i] = o;
 		o += L->len[i];
@@ -830,6 +1008,9 @@ tdv_watchlist_save(const tdv_watchlist *wl, const char *path, uint64_t *version)
 	h.nrefs = wl->nrefs;
 	h.ndocs = wl->ndocs;
 	h.pool_len = wl->pool_len;
+	h.ntoks = wl->ntoks;
+	h.nftok = wl->nftok;
+	h.nkent = wl->nkent;
 	struct layout L;
 	if (!make_layout(&h, &L))
 		return TDV_ELIMIT;
@@ -844,11 +1025,11 @@ tdv_watchlist_save(const tdv_watchlist *wl, const char *path, uint64_t *version)
 	int rc = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ?
 	    TDV_OK : TDV_ECRYPTO;
 	uint64_t pos = 0;
-	const void *sec[9] = {wl->e, wl->f, wl->n, wl->fnames, wl->keys, wl->off,
-	    wl->refs, wl->docs, wl->pool};
+	const void *sec[WL_NSEC] = {wl->e, wl->f, wl->n, wl->fp, wl->tok, wl->ftok,
+	    wl->keys, wl->koff, wl->kent, wl->roff, wl->refs, wl->docs, wl->pool};
 	if (rc == TDV_OK)
 		rc = put(fd, md, &h, sizeof(h), &pos);
-	for (int i = 0; i < 9 && rc == TDV_OK; i++)
+	for (int i = 0; i < WL_NSEC && rc == TDV_OK; i++)
 		rc = put(fd, md, sec[i], (size_t)L.len[i], &pos);
 	unsigned int mdlen = 0;
 	if (rc == TDV_OK && (pos != L.size ||
@@ -893,11 +1074,20 @@ check_content(const tdv_watchlist *wl)
 		    (e->sex != 0 && e->sex != 'M' && e->sex != 'F' && e->sex != 'X'))
 			return false;
 	}
+	for (size_t i = 0; i < wl->ntoks; i++) {
+		const struct tdv__wtok *t = &wl->tok[i];
+		if (!pool_str(wl, t->s) || t->len == 0 || t->len > TDV_NAME_TOKEN_MAX ||
+		    strlen(wl->pool + t->s) != t->len)
+			return false;
+	}
+	for (size_t i = 0; i < wl->nftok; i++)
+		if (wl->ftok[i] >= wl->ntoks)
+			return false;
 	for (size_t i = 0; i < wl->nf; i++) {
 		const struct wl_form *f = &wl->f[i];
 		if (!pool_str(wl, f->latin) || !pool_str(wl, f->scripts) ||
 		    (uint64_t)f->first + f->count > wl->nn || f->ntok == 0 ||
-		    f->ntok > TDV_NAME_MAX_TOKENS)
+		    f->ntok > TDV_NAME_MAX_TOKENS || (uint64_t)f->tok + f->ntok > wl->nftok)
 			return false;
 		const char *lat = wl->pool + f->latin;
 		size_t ll = strlen(lat), sp = 0;
@@ -908,15 +1098,30 @@ check_content(const tdv_watchlist *wl)
 			return false;
 	}
 	for (size_t i = 0; i < wl->nn; i++)
-		if (wl->n[i].form >= wl->nf || wl->n[i].entry >= wl->ne || wl->fnames[i] >= wl->nn)
+		if (wl->n[i].form >= wl->nf || wl->n[i].entry >= wl->ne || wl->fp[i].entry >= wl->ne)
 			return false;
-	if (wl->off[0] != 0 || wl->off[wl->nkeys] != wl->nrefs)
+	for (size_t i = 0; i < wl->nf; i++)
+		for (uint32_t k = 0; k < wl->f[i].count; k++) {
+			const struct wl_fperson *x = &wl->fp[wl->f[i].first + k];
+			struct wl_ev ev = entry_ev(&wl->e[x->entry]);
+			if (memcmp(&ev, &x->ev, sizeof(ev)) != 0)
+				return false;
+		}
+	if (wl->koff[0] != 0 || wl->koff[wl->nkeys] != wl->nkent)
 		return false;
 	for (size_t i = 0; i < wl->nkeys; i++)
-		if (wl->off[i] > wl->off[i + 1] || (i > 0 && wl->keys[i - 1] >= wl->keys[i]))
+		if (wl->koff[i] > wl->koff[i + 1] || (i > 0 && wl->keys[i - 1] >= wl->keys[i]))
+			return false;
+	for (size_t i = 0; i < wl->nkent; i++)
+		if ((wl->kent[i] >> 1) >= wl->ntoks)
+			return false;
+	if (wl->roff[0] != 0 || wl->roff[2 * wl->ntoks] != wl->nrefs)
+		return false;
+	for (size_t i = 0; i < 2 * wl->ntoks; i++)
+		if (wl->roff[i] > wl->roff[i + 1])
 			return false;
 	for (size_t i = 0; i < wl->nrefs; i++)
-		if ((wl->refs[i] >> 4) >= wl->nf)
+		if ((wl->refs[i] >> 4) >= wl->nf || (wl->refs[i] & 15u) >= wl->f[wl->refs[i] >> 4].ntok)
 			return false;
 	for (size_t i = 0; i < wl->ndocs; i++)
 		if (wl->docs[i].ref >= wl->ne || (i > 0 && wl->docs[i - 1].key > wl->docs[i].key))
@@ -986,15 +1191,22 @@ tdv_watchlist_open(const char *path, tdv_watchlist **out)
 	wl->nrefs = (size_t)h.nrefs;
 	wl->ndocs = (size_t)h.ndocs;
 	wl->pool_len = (size_t)h.pool_len;
+	wl->ntoks = (size_t)h.ntoks;
+	wl->nftok = (size_t)h.nftok;
+	wl->nkent = (size_t)h.nkent;
 	wl->e = (const void *)(base + L.off[0]);
 	wl->f = (const void *)(base + L.off[1]);
 	wl->n = (const void *)(base + L.off[2]);
-	wl->fnames = (const void *)(base + L.off[3]);
-	wl->keys = (const void *)(base + L.off[4]);
-	wl->off = (const void *)(base + L.off[5]);
-	wl->refs = (const void *)(base + L.off[6]);
-	wl->docs = (const void *)(base + L.off[7]);
-	wl->pool = base + L.off[8];
+	wl->fp = (const void *)(base + L.off[3]);
+	wl->tok = (const void *)(base + L.off[4]);
+	wl->ftok = (const void *)(base + L.off[5]);
+	wl->keys = (const void *)(base + L.off[6]);
+	wl->koff = (const void *)(base + L.off[7]);
+	wl->kent = (const void *)(base + L.off[8]);
+	wl->roff = (const void *)(base + L.off[9]);
+	wl->refs = (const void *)(base + L.off[10]);
+	wl->docs = (const void *)(base + L.off[11]);
+	wl->pool = base + L.off[12];
 	if (wl->ne == 0 || !check_content(wl)) {
 		tdv_watchlist_free(&wl);
 		return TDV_ESCREEN_INDEX;
@@ -1107,6 +1319,13 @@ cset_probe(struct cset *s, uint32_t ref, int tok)
 		cset_count(&s->v[h], tok, ref);
 }
 
+static int
+cmp_u32(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	return a < b ? -1 : a > b;
+}
+
 static size_t
 find_key(const tdv_watchlist *wl, uint32_t key)
 {
@@ -1123,7 +1342,7 @@ find_key(const tdv_watchlist *wl, uint32_t key)
 
 /* Date of birth, nationality and sex as evidence for or against. */
 static double
-evidence(const struct wl_entry *e, const tdv_traveller *t, char *why, size_t whysz)
+evidence(const struct wl_ev *e, const tdv_traveller *t, char *why, size_t whysz)
 {
 	double adj = 0;
 	size_t o = 0;
@@ -1182,6 +1401,7 @@ struct top {
 	double score, ns;
 	double raw; /* before clamping to 1: more evidence ranks first */
 	uint32_t entry;
+	uint32_t form;           /* UINT32_MAX: a document number hit */
 	const struct wl_form *f; /* NULL: a document number hit */
 };
 
@@ -1192,7 +1412,11 @@ cmp_top(const struct top *a, const struct top *b)
 		return a->score > b->score ? -1 : 1;
 	if (a->raw != b->raw)
 		return a->raw > b->raw ? -1 : 1;
-	return a->entry < b->entry ? -1 : a->entry > b->entry;
+	if (a->entry != b->entry)
+		return a->entry < b->entry ? -1 : 1;
+	/* Two names of one entry scoring alike: the first name form, so the
+	 * result does not depend on the order candidates were visited in. */
+	return a->form < b->form ? -1 : a->form > b->form;
 }
 
 /* Insert h into the best-first array top[0..*n) of capacity max (an
@@ -1246,6 +1470,8 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 	size_t maxtop = maxhits, ntop = 0;
 	struct top *top = malloc((maxtop ? maxtop : 1) * sizeof(*top));
 	struct cset cs = {NULL, 0, 0};
+	uint32_t *reach = NULL, *gated = NULL; /* (token << 1 | space) entries reached */
+	size_t capreach = 0;
 	if (km == NULL || en == NULL || top == NULL)
 		rc = TDV_ENOMEM;
 	int qn = 0, skip = -1;
@@ -1260,8 +1486,10 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 			    TDV_NAME_TOKEN_MAX + 2);
 		for (size_t j = 0; j < nk[i][0]; j++) {
 			size_t at = find_key(wl, km[i][0][j]);
-			if (at != SIZE_MAX)
-				vol[i] += wl->off[at + 1] - wl->off[at];
+			if (at == SIZE_MAX)
+				continue;
+			for (uint32_t e = wl->koff[at]; e < wl->koff[at + 1]; e++)
+				vol[i] += wl->roff[wl->kent[e] + 1] - wl->roff[wl->kent[e]];
 		}
 		if (nk[i][0] > 0 && (skip < 0 || vol[i] > vol[skip]))
 			skip = i;
@@ -1280,11 +1508,27 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 			if ((pass == 0) == (i == skip))
 				continue;
 			for (int s = 0; s < 2 && rc == TDV_OK; s++) {
+				/* The distinct (token, space) entries its keys reach,
+				 * each walked once. */
+				size_t nr = 0;
 				for (size_t j = 0; j < nk[i][s] && rc == TDV_OK; j++) {
 					size_t at = find_key(wl, km[i][s][j]);
 					if (at == SIZE_MAX)
 						continue;
-					for (uint32_t r = wl->off[at]; r < wl->off[at + 1] && rc == TDV_OK; r++) {
+					size_t ke = wl->koff[at + 1] - wl->koff[at];
+					rc = grow((void **)&reach, &capreach, nr + ke, sizeof(*reach));
+					if (rc == TDV_OK)
+						memcpy(reach + nr, wl->kent + wl->koff[at], ke * sizeof(*reach));
+					nr += ke;
+				}
+				if (rc != TDV_OK)
+					break;
+				if (nr > 1)
+					qsort(reach, nr, sizeof(*reach), cmp_u32);
+				for (size_t j = 0; j < nr && rc == TDV_OK; j++) {
+					if (j > 0 && reach[j] == reach[j - 1])
+						continue;
+					for (uint32_t r = wl->roff[reach[j]]; r < wl->roff[reach[j] + 1] && rc == TDV_OK; r++) {
 						if (i == skip && s == 0)
 							cset_probe(&cs, wl->refs[r], i);
 						else
@@ -1294,35 +1538,52 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 			}
 		}
 	}
-	/* Each candidate form is compared once; the persons carrying it
-	 * then get their evidence. */
+	/* The candidates that pass the filter, decided without touching the
+	 * forms: need = min(query parts, form parts, 2) hits from distinct
+	 * query tokens on distinct tokens of the form (with hits >= 2 and two
+	 * tokens of the form hit, two query tokens can be paired with two
+	 * different ones). */
+	size_t ng = 0;
+	gated = rc == TDV_OK ? malloc((cs.n ? cs.n : 1) * sizeof(*gated)) : NULL;
+	if (gated == NULL && rc == TDV_OK)
+		rc = TDV_ENOMEM;
 	for (size_t i = 0; i < cs.cap && rc == TDV_OK; i++) {
-		struct cand *c = &cs.v[i];
+		const struct cand *c = &cs.v[i];
 		if (c->form == UINT32_MAX)
 			continue;
-		/* need = min(query parts, form parts, 2), decided without
-		 * touching the form (most candidates fail here). */
 		int need = qn < 2 ? qn : c->single ? 1 : 2;
-		/* need hits from distinct query tokens on distinct tokens of
-		 * the form (with hits >= 2 and two tokens of the form hit, two
-		 * query tokens can be paired with two different ones). */
 		if (c->hits < need || (need >= 2 && (c->mask & (c->mask - 1u)) == 0))
 			continue;
-		const struct wl_form *f = &wl->f[c->form];
-		struct tdv__cname cn = {UNCONST(wl->pool + f->latin), UNCONST(wl->pool + f->scripts),
-		    f->surname, f->truncated != 0};
+		gated[ng++] = c->form;
+	}
+	/* Each candidate form is compared once (its record and token ids
+	 * fetched ahead: they are scattered over a large list); the persons
+	 * carrying it then get their evidence. */
+	for (size_t i = 0; i < ng && rc == TDV_OK; i++) {
+		if (i + 16 < ng)
+			__builtin_prefetch(&wl->f[gated[i + 16]]);
+		if (i + 8 < ng)
+			__builtin_prefetch(wl->ftok + wl->f[gated[i + 8]].tok);
+		uint32_t form = gated[i];
+		const struct wl_form *f = &wl->f[form];
 		double ns = 0;
-		if ((rc = tdv__scorer_score(sc, &cn, &ns)) != TDV_OK)
+		if ((rc = tdv__scorer_score_ids(sc, wl->tok, wl->pool, wl->ftok + f->tok,
+		    f->ntok, f->truncated != 0, &ns)) != TDV_OK)
 			break;
 		if (ns + WL_MAX_BONUS < wl->threshold)
 			continue;
+		/* No person of this form can enter a full top list: its score
+		 * is at most ns + WL_MAX_BONUS (a hair added for rounding). */
+		double best = ns + WL_MAX_BONUS + 1e-9;
+		if (maxtop == 0 || (ntop == maxtop && (best > 1 ? 1 : best) < top[maxtop - 1].score))
+			continue;
 		for (uint32_t k = 0; k < f->count; k++) {
-			const struct wl_name *wn = &wl->n[wl->fnames[f->first + k]];
-			double raw = ns + evidence(&wl->e[wn->entry], t, NULL, 0);
+			const struct wl_fperson *wn = &wl->fp[f->first + k];
+			double raw = ns + evidence(&wn->ev, t, NULL, 0);
 			double v = raw < 0 ? 0 : raw > 1 ? 1 : raw;
 			if (v < wl->threshold)
 				continue;
-			struct top x = {v, ns, raw, wn->entry, f};
+			struct top x = {v, ns, raw, wn->entry, form, f};
 			keep_best(top, maxtop, &ntop, &x);
 		}
 	}
@@ -1340,7 +1601,7 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 					hi = mid;
 			}
 			for (size_t i = lo; i < wl->ndocs && wl->docs[i].key == key; i++) {
-				struct top x = {1.0, 0, 2.0, wl->docs[i].ref, NULL};
+				struct top x = {1.0, 0, 2.0, wl->docs[i].ref, UINT32_MAX, NULL};
 				keep_best(top, maxtop, &ntop, &x);
 			}
 		}
@@ -1359,7 +1620,8 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 		hh->score = top[i].score;
 		if (top[i].f != NULL) {
 			hh->name_score = top[i].ns;
-			(void)evidence(e, t, hh->evidence, sizeof(hh->evidence));
+			struct wl_ev ev = entry_ev(e);
+			(void)evidence(&ev, t, hh->evidence, sizeof(hh->evidence));
 		} else {
 			hh->name_score = hh->detail.score;
 			snprintf(hh->evidence, sizeof(hh->evidence), "document number listed");
@@ -1373,6 +1635,8 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 	if (rc == TDV_OK)
 		*nhits = ntop;
 	tdv__scorer_free(&sc);
+	free(reach);
+	free(gated);
 	free(cs.v);
 	free(km);
 	free(en);

@@ -12,7 +12,7 @@ WL="$T/wl.csv"
 [ $rc -eq 1 ] && ok "import with bad rows exits 1" || bad "import exit $rc"
 grep -q "line 10:" "$T/err" && grep -q "line 12:" "$T/err" && ok "bad rows reported by line" || bad "lines: $(cat "$T/err")"
 grep -q "8 entries" "$T/out" && ok "8 entries imported" || bad "summary: $(cat "$T/out")"
-head -c 8 "$WL" | grep -q "TDVWLST2" && ok "compiled list written" || bad "not compiled: $(head -c 8 "$WL" | od -c | head -1)"
+head -c 8 "$WL" | grep -q "TDVWLST3" && ok "compiled list written" || bad "not compiled: $(head -c 8 "$WL" | od -c | head -1)"
 "$TDVERIFY" watchlist stats --list "$WL" --json >"$T/out"; rc=$?
 [ $rc -eq 0 ] && grep -q '"threshold":0.82' "$T/out" && grep -q '"list_version":1' "$T/out" &&
 	grep -q '"entries":8' "$T/out" && grep -q '"stale":false' "$T/out" && grep -q '"list_age_days":0' "$T/out" &&
@@ -42,6 +42,11 @@ cp "$WL" "$T/flip.wl"
 printf 'Z' | dd of="$T/flip.wl" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null
 "$TDVERIFY" watchlist stats --list "$T/flip.wl" >/dev/null 2>"$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "damaged" "$T/err" && ok "damaged compiled list refused" || bad "flip exit $rc"
+# A compiled list of the previous format (2): refused, the format named.
+{ printf 'TDVWLST2'; tail -c +9 "$WL"; } >"$T/old.wl"
+"$TDVERIFY" watchlist match --list "$T/old.wl" "ERIKSSON<<ANNA" >"$T/out" 2>"$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "compiled watchlist of format 2; this tdverify reads format 3: import the list again" "$T/err" &&
+	ok "format-2 compiled list refused with its format named" || bad "old format exit $rc: $(cat "$T/err")"
 # Importing over a damaged file works (it is replaced, version restarts).
 cp "$T/trunc.wl" "$T/re.wl"
 "$TDVERIFY" watchlist import --out "$T/re.wl" "$TDV_SRC/tests/data/screen/watchlist.csv" >/dev/null 2>&1

@@ -192,6 +192,11 @@ load_list(const char *list, double threshold, tdv_watchlist **wl)
 	}
 	if (got >= 4 && memcmp(magic, "TDVW", 4) == 0) {
 		int rc = tdv_watchlist_open(list, wl);
+		/* A file of an older (or newer) format says so. */
+		if (rc == TDV_ESCREEN_INDEX && got == 8 && memcmp(magic, "TDVWLST", 7) == 0 &&
+		    magic[7] >= '1' && magic[7] <= '9' && magic[7] - '0' != TDV_WATCHLIST_FORMAT)
+			return cli_error("%s: compiled watchlist of format %c; this tdverify reads format %d: import the list again",
+			    list, magic[7], TDV_WATCHLIST_FORMAT);
 		if (rc != TDV_OK)
 			return cli_error("%s: %s", list, rc == TDV_ESCREEN_INDEX ?
 			    "compiled watchlist truncated, damaged or of another version; import the list again" :
