@@ -255,6 +255,8 @@ tdv__image_png_fast(const uint8_t *data, size_t len, const tdv_image_limits *lim
 	size_t nidat = 0, idat_bytes = 0;
 	const uint8_t *first_idat = NULL;
 
+	if (data == NULL || tdv_image_sniff(data, len) != TDV_IMAGE_PNG)
+		return FAST_DECLINED;
 	/* Pass 1: walk and check the chunks. */
 	while (!seen_iend) {
 		if (len - pos < 12)
@@ -389,6 +391,33 @@ tdv__image_png_fast(const uint8_t *data, size_t len, const tdv_image_limits *lim
 	return TDV_OK;
 }
 
+/*
+ * Before libpng sees a file: every chunk up to the first IDAT must fit in
+ * the data. libpng's simplified API reads all of those chunks and, with
+ * its benign errors downgraded to warnings, allocates a chunk's claimed
+ * length before reading it: a 1 KB file claiming a 2 GB tEXt chunk made it
+ * allocate 2 GB (found by fuzz_png; tests/data/regress/png/). Such a file
+ * would fail at the short read anyway, so TDV_EIMG_CORRUPT now comes
+ * first, with the same verdict and nothing allocated.
+ */
+static int
+prescan(const uint8_t *data, size_t len)
+{
+	for (size_t pos = 8; len - pos >= 8;) {
+		uint32_t n = be32(data + pos);
+		if (n > 0x7fffffffu)
+			return TDV_EIMG_CORRUPT; /* libpng: out of range */
+		if (memcmp(data + pos + 4, "IDAT", 4) == 0)
+			break;
+		if (len - pos - 8 < (size_t)n + 4)
+			return TDV_EIMG_CORRUPT;
+		pos += 12 + (size_t)n;
+		if (pos > len)
+			break;
+	}
+	return TDV_OK;
+}
+
 int
 tdv_image_decode_png(const uint8_t *data, size_t len, const tdv_image_limits *lim,
     int want_channels, tdv_image **out)
@@ -402,6 +431,9 @@ tdv_image_decode_png(const uint8_t *data, size_t len, const tdv_image_limits *li
 		return len < 8 ? TDV_EIMG_CORRUPT : TDV_EIMG_FORMAT;
 	if (tdv__image_png_fast(data, len, lim, want_channels, out) == TDV_OK)
 		return TDV_OK;
+	int rc = prescan(data, len);
+	if (rc != TDV_OK)
+		return rc;
 
 	png_image pi;
 	memset(&pi, 0, sizeof(pi));
@@ -410,7 +442,7 @@ tdv_image_decode_png(const uint8_t *data, size_t len, const tdv_image_limits *li
 		png_image_free(&pi);
 		return TDV_EIMG_CORRUPT;
 	}
-	int rc = tdv__image_check_size((long)pi.width, (long)pi.height, lim);
+	rc = tdv__image_check_size((long)pi.width, (long)pi.height, lim);
 	if (rc != TDV_OK) {
 		png_image_free(&pi);
 		return rc;

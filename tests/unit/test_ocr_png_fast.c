@@ -316,6 +316,27 @@ test_ocr_png_fast_declines(void)
 	good.data[last_idat + 10 + n] = (uint8_t)(crc >> 8);
 	good.data[last_idat + 11 + n] = (uint8_t)crc;
 	check_declined(&good);
+	/* a damaged signature: declined (the fuzzer's first find, when the
+	 * fast path was called without the signature check that
+	 * tdv_image_decode_png makes first); the public call says "not PNG" */
+	good.data[3] ^= 0x30;
+	tdv_image *img = NULL;
+	CHECK(tdv__image_png_fast(good.data, good.len, NULL, 1, &img) != TDV_OK && img == NULL);
+	CHECK_INT(tdv_image_decode(good.data, good.len, NULL, 1, &img), TDV_EIMG_FORMAT);
+	good.data[3] ^= 0x30;
+	/* a chunk before the image data claiming ~2 GB in a small file: refused
+	 * as corrupt before libpng would allocate the claimed length */
+	{
+		tdv_buf t;
+		tdv_buf_init(&t, 1 << 20);
+		CHECK_INT(tdv_buf_append(&t, good.data, 33), TDV_OK); /* signature + IHDR */
+		static const uint8_t text[] = {0x7a, 0x00, 0x00, 0x10, 't', 'E', 'X', 't', 'C', 'o', 'm'};
+		CHECK_INT(tdv_buf_append(&t, text, sizeof(text)), TDV_OK);
+		CHECK_INT(tdv_buf_append(&t, good.data + 33, good.len - 33), TDV_OK);
+		CHECK_INT(tdv_image_decode(t.data, t.len, NULL, 1, &img), TDV_EIMG_CORRUPT);
+		CHECK(img == NULL);
+		tdv_buf_free(&t);
+	}
 	/* truncated after the IDATs (no IEND) */
 	good.len = last_idat + 12 + n;
 	check_declined(&good);
