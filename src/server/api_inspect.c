@@ -228,6 +228,7 @@ finish(srv_ctx *c, tdv_inspection *ins, const char *chip, const char *source)
 		if (rc != TDV_OK)
 			return rc;
 	}
+	tdv__srv_lists_refresh(s);
 	pthread_rwlock_rdlock(&s->res_lock);
 	tdv__srv_attach_screening(s, ins);
 	rc = tdv_inspection_run(ins);

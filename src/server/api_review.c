@@ -475,6 +475,7 @@ tdv__api_lists(srv_ctx *c)
 	tdv_server *s = c->srv;
 	tdv_date today;
 	tdv__srv_today(s, &today);
+	tdv__srv_lists_refresh(s);
 	tdv_json j;
 	tdv__srv_json(c, &j);
 	tdv_json_object_begin(&j);
@@ -504,6 +505,10 @@ tdv__api_lists(srv_ctx *c)
 		tdv_json_object_begin(&j);
 		tdv_json_key(&j, "entries");
 		tdv_json_int(&j, (int64_t)tdv_watchlist_size(s->watchlist));
+		tdv_watchlist_info wi;
+		tdv_watchlist_info_get(s->watchlist, &wi);
+		tdv_json_key(&j, "version"); /* of the compiled list; 0: in memory */
+		tdv_json_int(&j, (int64_t)wi.version);
 		tdv_json_key(&j, "age_days");
 		tdv_json_int(&j, (tdv__srv_now_ms() - s->watchlist_loaded_ms) /
 			86400000);

@@ -7,11 +7,26 @@
  * Resources are swapped under a read-write lock when an administrator
  * uploads a new version; inspections hold the read side while they use
  * them.
+ *
+ * The lost/stolen index is opened once and preloaded (tdv_sltd_preload:
+ * no page faults, first level in memory); the watchlist is used as a
+ * compiled file mapped with tdv_watchlist_open (a configured CSV list is
+ * compiled once into "<list>.tdvwl", next to it, and compiled again only
+ * when the CSV's SHA-256 changes). A pull or an import replaces a list
+ * file by rename: before an inspection and the lists report, at most once
+ * a second, the files are compared with the ones in use (device, inode,
+ * size, modification time) and a changed list is opened and switched in
+ * under the write lock, by one request thread while the others go on
+ * with the lists they have.
  */
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "server_int.h"
 #include "tdv/chip.h"
@@ -44,21 +59,57 @@ tdv__srv_trust_reload(tdv_server *s)
 	return TDV_OK;
 }
 
-int
-tdv__srv_sltd_reopen(tdv_server *s)
+/* How often the list files are compared with the ones in use. */
+#define SRV_LISTS_CHECK_MS 1000
+
+/* Identity of a list file (a replacement by rename changes it); false
+ * when there is none. */
+static bool
+file_sig(const char *path, uint64_t sig[4])
+{
+	struct stat sb;
+	if (path == NULL || stat(path, &sb) != 0)
+		return false;
+	sig[0] = (uint64_t)sb.st_dev;
+	sig[1] = (uint64_t)sb.st_ino;
+	sig[2] = (uint64_t)sb.st_size;
+	sig[3] = (uint64_t)sb.st_mtim.tv_sec * 1000000000u + (uint64_t)sb.st_mtim.tv_nsec;
+	return true;
+}
+
+/* Caller holds lists_mu. */
+static int
+sltd_reopen_locked(tdv_server *s)
 {
 	if (s->cfg.sltd_path == NULL)
 		return TDV_OK;
+	uint64_t sig[4] = {0, 0, 0, 0};
+	(void)file_sig(s->cfg.sltd_path, sig); /* before opening: a later
+	                                        * replacement is seen next time */
 	tdv_sltd *idx = NULL;
 	int rc = tdv_sltd_open(s->cfg.sltd_path, &idx);
-	if (rc != TDV_OK)
+	if (rc == TDV_OK)
+		rc = tdv_sltd_preload(idx);
+	if (rc != TDV_OK) {
+		tdv_sltd_free(&idx);
 		return rc;
+	}
 	pthread_rwlock_wrlock(&s->res_lock);
 	tdv_sltd *old = s->sltd;
 	s->sltd = idx;
 	pthread_rwlock_unlock(&s->res_lock);
-	tdv_sltd_free(&old);
+	memcpy(s->sltd_sig, sig, sizeof(sig));
+	tdv_sltd_free(&old); /* no reader left: they hold the read lock */
 	return TDV_OK;
+}
+
+int
+tdv__srv_sltd_reopen(tdv_server *s)
+{
+	pthread_mutex_lock(&s->lists_mu);
+	int rc = sltd_reopen_locked(s);
+	pthread_mutex_unlock(&s->lists_mu);
+	return rc;
 }
 
 struct csv_err {
@@ -76,39 +127,199 @@ on_csv_error(void *ctx, unsigned long line, int code, const char *msg)
 		    tdv_strerror(code));
 }
 
-int
-tdv__srv_watchlist_reload(tdv_server *s, const char *csv, size_t len,
-    char *msg, size_t msgsz)
+/* SHA-256 (hex) of a file's contents. */
+static int
+file_sha256(FILE *f, char hex[65])
 {
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t d[32];
+	unsigned int dl = 0;
+	int rc = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ?
+	    TDV_OK : TDV_ECRYPTO;
+	char *buf = malloc(1 << 16);
+	if (buf == NULL)
+		rc = TDV_ENOMEM;
+	size_t n;
+	while (rc == TDV_OK && (n = fread(buf, 1, 1 << 16, f)) > 0)
+		if (EVP_DigestUpdate(md, buf, n) != 1)
+			rc = TDV_ECRYPTO;
+	if (rc == TDV_OK && ferror(f))
+		rc = TDV_EIO;
+	if (rc == TDV_OK && (EVP_DigestFinal_ex(md, d, &dl) != 1 || dl != 32))
+		rc = TDV_ECRYPTO;
+	free(buf);
+	EVP_MD_CTX_free(md);
+	for (int i = 0; rc == TDV_OK && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return rc;
+}
+
+/* The SHA-256 recorded next to the compiled list: of the CSV it was
+ * made from. */
+static bool
+sidecar_matches(const char *side, const char *hex)
+{
+	char got[80] = "";
+	FILE *f = fopen(side, "r");
+	if (f == NULL)
+		return false;
+	bool ok = fgets(got, sizeof(got), f) != NULL && strncmp(got, hex, 64) == 0;
+	fclose(f);
+	return ok;
+}
+
+static void
+sidecar_write(const char *side, const char *hex)
+{
+	char tmp[PATH_MAX + 8];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", side) >= (int)sizeof(tmp))
+		return;
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL)
+		return;
+	bool ok = fprintf(f, "%s\n", hex) > 0;
+	ok = fflush(f) == 0 && ok && fsync(fileno(f)) == 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, side) != 0)
+		unlink(tmp);
+}
+
+/*
+ * The watchlist to use: csv/len (an upload), or the configured file, a
+ * compiled list (mapped as it is) or a CSV list (compiled into
+ * "<path>.tdvwl" unless that was made from the same CSV). Caller holds
+ * lists_mu.
+ */
+static int
+watchlist_load_locked(tdv_server *s, const char *csv, size_t len, char *msg,
+    size_t msgsz)
+{
+	const char *path = s->cfg.watchlist_path;
+	if (csv == NULL && path == NULL)
+		return TDV_OK;
+	uint64_t sig[4] = {0, 0, 0, 0};
+	if (csv == NULL)
+		(void)file_sig(path, sig);
+	char magic[8] = {0};
 	FILE *f;
 	if (csv != NULL)
 		f = len ? fmemopen((void *)(uintptr_t)csv, len, "r") : NULL;
-	else if (s->cfg.watchlist_path != NULL)
-		f = fopen(s->cfg.watchlist_path, "r");
 	else
-		return TDV_OK;
+		f = fopen(path, "r");
 	if (f == NULL)
 		return csv != NULL ? TDV_ESCREEN_CSV : TDV_EIO;
-	struct csv_err e = {msg, msgsz, 0};
 	tdv_watchlist *wl = NULL;
+	int rc = TDV_OK;
+	char cpath[PATH_MAX], side[PATH_MAX + 8], hex[65] = "";
+	bool have_cpath = path != NULL &&
+	    snprintf(cpath, sizeof(cpath), "%s.tdvwl", path) < (int)sizeof(cpath) &&
+	    snprintf(side, sizeof(side), "%s.sha256", cpath) < (int)sizeof(side);
+	if (csv == NULL && fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
+	    memcmp(magic, "TDVWLST", 7) == 0) {
+		fclose(f); /* a compiled list configured */
+		rc = tdv_watchlist_open(path, &wl);
+		if (rc != TDV_OK)
+			return rc;
+		goto swap;
+	}
+	rewind(f);
+	if (have_cpath) {
+		/* the compiled list made from this very CSV, if there is one */
+		if (file_sha256(f, hex) == TDV_OK && sidecar_matches(side, hex) &&
+		    tdv_watchlist_open(cpath, &wl) == TDV_OK) {
+			fclose(f);
+			goto swap;
+		}
+		rewind(f);
+	}
+	struct csv_err e = {msg, msgsz, 0};
 	tdv_watch_stats st;
-	int rc = tdv_watchlist_load_csv(f, 0, on_csv_error, &e, &wl, &st);
+	rc = tdv_watchlist_load_csv(f, 0, on_csv_error, &e, &wl, &st);
 	fclose(f);
 	if (rc != TDV_OK)
 		return rc;
+	/* Compiled and mapped back; where the directory is not writable the
+	 * list is used from memory. */
+	if (have_cpath) {
+		tdv_watchlist *m = NULL;
+		unlink(side); /* the compiled file changes first */
+		if (tdv_watchlist_save(wl, cpath, NULL) == TDV_OK &&
+		    tdv_watchlist_open(cpath, &m) == TDV_OK) {
+			tdv_watchlist_free(&wl);
+			wl = m;
+			if (hex[0] != '\0')
+				sidecar_write(side, hex);
+		} else {
+			tdv__srv_log(s, "watchlist: cannot write the compiled list %s; "
+			    "using the list from memory", cpath);
+		}
+	}
+swap:
 	pthread_rwlock_wrlock(&s->res_lock);
 	tdv_watchlist *old = s->watchlist;
 	s->watchlist = wl;
 	s->watchlist_loaded_ms = tdv__srv_now_ms();
 	pthread_rwlock_unlock(&s->res_lock);
+	if (csv == NULL)
+		memcpy(s->wl_sig, sig, sizeof(sig));
 	tdv_watchlist_free(&old);
 	return TDV_OK;
+}
+
+int
+tdv__srv_watchlist_reload(tdv_server *s, const char *csv, size_t len,
+    char *msg, size_t msgsz)
+{
+	pthread_mutex_lock(&s->lists_mu);
+	int rc = watchlist_load_locked(s, csv, len, msg, msgsz);
+	pthread_mutex_unlock(&s->lists_mu);
+	return rc;
+}
+
+void
+tdv__srv_lists_refresh(tdv_server *s)
+{
+	if (!s->lists_mu_ok || pthread_mutex_trylock(&s->lists_mu) != 0)
+		return; /* another thread is at it: go on with the current lists */
+	int64_t now = tdv__srv_now_ms();
+	if (now - s->lists_checked_ms >= SRV_LISTS_CHECK_MS) {
+		s->lists_checked_ms = now;
+		uint64_t sig[4];
+		int rc;
+		char msg[200] = "";
+		if (file_sig(s->cfg.sltd_path, sig) && memcmp(sig, s->sltd_sig, sizeof(sig)) != 0) {
+			if ((rc = sltd_reopen_locked(s)) != TDV_OK) {
+				memcpy(s->sltd_sig, sig, sizeof(sig)); /* not again and again */
+				tdv__srv_log(s, "lost/stolen index %s changed but cannot be used: %s; "
+				    "the previous version stays in use", s->cfg.sltd_path, tdv_strerror(rc));
+			} else {
+				tdv__srv_log(s, "lost/stolen index %s: new version in use", s->cfg.sltd_path);
+			}
+		}
+		if (file_sig(s->cfg.watchlist_path, sig) && memcmp(sig, s->wl_sig, sizeof(sig)) != 0) {
+			if ((rc = watchlist_load_locked(s, NULL, 0, msg, sizeof(msg))) != TDV_OK) {
+				memcpy(s->wl_sig, sig, sizeof(sig));
+				tdv__srv_log(s, "watchlist %s changed but cannot be used: %s %s; "
+				    "the previous version stays in use", s->cfg.watchlist_path,
+				    tdv_strerror(rc), msg);
+			} else {
+				tdv__srv_log(s, "watchlist %s: new version in use", s->cfg.watchlist_path);
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->lists_mu);
 }
 
 int
 tdv__srv_resources_load(tdv_server *s)
 {
 	int rc;
+	if (!s->lists_mu_ok) {
+		if (pthread_mutex_init(&s->lists_mu, NULL) != 0)
+			return TDV_ENOMEM;
+		s->lists_mu_ok = true;
+	}
+	s->lists_checked_ms = tdv__srv_now_ms();
 	if ((rc = tdv__srv_trust_reload(s)) != TDV_OK)
 		tdv__srv_log(s, "trust store %s: %s", s->cfg.trust_dir,
 		    tdv_strerror(rc));
@@ -128,6 +339,10 @@ tdv__srv_resources_free(tdv_server *s)
 	tdv_trust_free(&s->trust);
 	tdv_sltd_free(&s->sltd);
 	tdv_watchlist_free(&s->watchlist);
+	if (s->lists_mu_ok) {
+		pthread_mutex_destroy(&s->lists_mu);
+		s->lists_mu_ok = false;
+	}
 }
 
 /* Caller holds res_lock for reading until tdv_inspection_run is done. */

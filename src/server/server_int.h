@@ -143,6 +143,11 @@ struct tdv_server {
 	tdv_watchlist *watchlist;
 	int64_t watchlist_loaded_ms;
 	int64_t trust_loaded_ms;
+	/* list files in use (evidence.c): one refresh at a time */
+	pthread_mutex_t lists_mu;
+	bool lists_mu_ok;
+	uint64_t sltd_sig[4], wl_sig[4]; /* device, inode, size, mtime */
+	int64_t lists_checked_ms;
 
 	pthread_mutex_t idx_mu;
 	srv_mv *mv;
@@ -272,6 +277,9 @@ int tdv__srv_watchlist_reload(tdv_server *s, const char *csv, size_t len,
     char *msg, size_t msgsz);
 /* Screening resources attached under the read lock (held by caller). */
 void tdv__srv_attach_screening(tdv_server *s, tdv_inspection *ins);
+/* Switch to list files replaced since (a pull, an import): at most once a
+ * second, by one thread; call without res_lock held. */
+void tdv__srv_lists_refresh(tdv_server *s);
 
 /* ---- routes ---- */
 int tdv__srv_dispatch_find(const char *method, const char *path, char *arg,
