@@ -79,6 +79,7 @@ extern "C" {
 	X(TDV_EAUDIT_BROKEN, -703, "audit chain broken")                       \
 	X(TDV_ESYNC, -704, "synchronisation error")                            \
 	X(TDV_ESTORE_READONLY, -705, "store opened read-only")                 \
+	X(TDV_ESYNC_REVOKED, -706, "checkpoint certificate revoked")           \
 	/* server: -800 .. -899 */                                             \
 	X(TDV_EHTTP, -800, "HTTP error")                                       \
 	X(TDV_EAUTH, -801, "authentication failed")                            \

@@ -37,7 +37,7 @@ extern "C" {
 typedef struct tdv_store tdv_store;
 
 /* Current schema version written by this library. */
-#define TDV_STORE_SCHEMA_VERSION 3
+#define TDV_STORE_SCHEMA_VERSION 4
 
 #define TDV_ID_MAX 32        /* checkpoint and officer ids: [A-Za-z0-9_.-] */
 #define TDV_ULID_LEN 26      /* movement ids: Crockford base32, time-sortable */
@@ -434,7 +434,7 @@ int64_t tdv_store_now_ms(void);
  * CSCA/master list/CRL files) or "officers" (accounts with Argon2id
  * hashes). Versions of a kind are 1, 2, ... without gaps.
  */
-#define TDV_PUB_KIND_MAX 15
+#define TDV_PUB_KIND_MAX 47 /* "officers@" + a checkpoint id fits */
 
 typedef struct tdv_pub {
 	char kind[TDV_PUB_KIND_MAX + 1];
@@ -500,6 +500,79 @@ int tdv_store_enrol_token_add(tdv_store *s, const char *token_sha256,
  * checkpoint (not told apart). */
 int tdv_store_enrol_token_use(tdv_store *s, const char *token_sha256,
     const char *checkpoint_id, int64_t now_ms);
+
+/* ---- checkpoint certificates and officer assignment (schema 4) ---- */
+/*
+ * The register of checkpoint certificates the sync CA issued (enrolment
+ * and renewal), by serial number (lowercase hex without leading zeros,
+ * as OpenSSL prints it). A revoked certificate is refused by the sync
+ * server at every connection; revoking a checkpoint also cuts off any
+ * certificate of it that is not in the register (issued by hand) and
+ * whose validity began before the cut.
+ */
+#define TDV_CERT_SERIAL_MAX 64
+#define TDV_CERT_REASON_MAX 120
+
+typedef struct tdv_cert_rec {
+	char serial[TDV_CERT_SERIAL_MAX + 1];
+	char checkpoint[TDV_ID_MAX + 1];
+	char sha256[65];       /* of the certificate's DER */
+	int64_t not_before_ms, not_after_ms;
+	int64_t issued_ms;
+	char replaces[TDV_CERT_SERIAL_MAX + 1]; /* renewal: the serial renewed */
+	int64_t first_used_ms; /* first connection made with it (0: never) */
+	int64_t revoked_ms;    /* 0: not revoked */
+	char revoked_reason[TDV_CERT_REASON_MAX + 1];
+	char revoked_by[TDV_ID_MAX + 1];
+} tdv_cert_rec;
+
+/* Register an issued certificate (audited "checkpoint.cert"). A renewal
+ * (replaces set) supersedes any earlier renewal of the same certificate
+ * that was never used. */
+int tdv_store_cert_add(tdv_store *s, const tdv_cert_rec *c);
+/* TDV_ENOENT when the serial is not registered. */
+int tdv_store_cert_get(tdv_store *s, const char *serial, tdv_cert_rec *out);
+/* Certificates of a checkpoint (NULL: all), newest first. */
+typedef int (*tdv_cert_cb)(void *ctx, const tdv_cert_rec *c);
+int tdv_store_cert_list(tdv_store *s, const char *checkpoint, tdv_cert_cb cb,
+    void *ctx);
+/*
+ * Revoke, in one audited transaction ("checkpoint.revoke"), either one
+ * certificate by serial (a serial not in the register is recorded as
+ * revoked too) or, with checkpoint, every certificate of that checkpoint
+ * plus the cut-off for unregistered ones. *count: certificates newly
+ * revoked. reason: printable, at most TDV_CERT_REASON_MAX bytes.
+ */
+int tdv_store_cert_revoke(tdv_store *s, const char *checkpoint,
+    const char *serial, const char *reason, const char *actor, int *count);
+/*
+ * Sync server, at every connection with a client certificate: may this
+ * certificate (serial, CN = checkpoint, notBefore) be used? TDV_OK, or
+ * TDV_ESYNC_REVOKED with why filled ("revoked 2026-11-24T01:02:03Z:
+ * stolen"). The first use of a renewed certificate revokes the one it
+ * replaces ("superseded by renewal"), so the old one works until the
+ * new one has been seen to work.
+ */
+int tdv_store_cert_check(tdv_store *s, const char *serial,
+    const char *checkpoint, int64_t not_before_ms, char *why, size_t whysz);
+
+/*
+ * Officer assignment: an officer's account is published to the
+ * checkpoints it is assigned to ('*' = every checkpoint). A new officer
+ * (tdv_store_officer_add) is assigned to '*'. Audited "officer.assign" /
+ * "officer.unassign"; TDV_ENOENT for an unknown officer.
+ */
+int tdv_store_officer_assign(tdv_store *s, const char *officer,
+    const char *checkpoint, bool assign, const char *actor,
+    const char *audit_checkpoint);
+/* The checkpoints of an officer ("*" first when assigned to all). */
+typedef int (*tdv_assign_cb)(void *ctx, const char *checkpoint);
+int tdv_store_officer_assignments(tdv_store *s, const char *officer,
+    tdv_assign_cb cb, void *ctx);
+/* Like tdv_store_officer_export, only the officers assigned to
+ * checkpoint (or to '*'). */
+int tdv_store_officer_export_for(tdv_store *s, const char *checkpoint,
+    tdv_officer_hash_cb cb, void *ctx);
 
 #ifdef __cplusplus
 }

@@ -120,8 +120,16 @@ int tdv_sync_publish_trust_dir(tdv_store *central, const char *dir,
     const char *signer_cert, const char *signer_key, int64_t *version,
     char *err, size_t errsz);
 
-/* Publish the officer accounts as a new "officers" version when they
- * differ from the latest one (*published tells). */
+/* Publish the officer accounts assigned to checkpoint (or to every
+ * checkpoint) as its next "officers" version when they differ from its
+ * latest one (*published tells). Each checkpoint has a list of its own
+ * (stored as kind "officers@ID", signed as "officers"); its first one
+ * continues the numbering of the shared "officers" list of earlier
+ * versions. */
+int tdv_sync_publish_officers_for(tdv_store *central, const char *checkpoint,
+    const char *signer_cert, const char *signer_key, bool *published,
+    int64_t *version, char *err, size_t errsz);
+/* The same for every registered checkpoint; *version: the highest. */
 int tdv_sync_publish_officers(tdv_store *central, const char *signer_cert,
     const char *signer_key, bool *published, int64_t *version, char *err,
     size_t errsz);
@@ -132,6 +140,11 @@ int tdv_sync_publish_officers(tdv_store *central, const char *signer_cert,
  * the latest full version and the deltas after it. */
 int tdv_sync_pull_reply(tdv_store *central, const char *kind, int64_t since,
     tdv_buf *out);
+/* The reply for one checkpoint: for "officers", that checkpoint's own
+ * list (tdv_sync_publish_officers_for); checkpoint NULL: the shared one
+ * (tdv_sync_pull_reply). */
+int tdv_sync_pull_reply_for(tdv_store *central, const char *kind,
+    const char *checkpoint, int64_t since, tdv_buf *out);
 
 typedef struct tdv_sync_pull_result {
 	int64_t from_version, to_version; /* equal: nothing was new */

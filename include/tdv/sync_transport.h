@@ -19,6 +19,15 @@
  *   GET  /v1/ca             the sync CA certificate (PEM), for a new
  *                           checkpoint that checks its SHA-256
  *                           fingerprint given out of band.
+ *   POST /v1/renew          client certificate required: {"csr"} for a
+ *                           new key, same CN -> {"certificate"}.
+ *   GET  /v1/whoami         client certificate required: {"checkpoint",
+ *                           "serial","not_after_ms"} as the centre sees it.
+ *
+ * Every connection that presents a client certificate is checked against
+ * the centre's register (tdv_store_cert_check): a revoked certificate
+ * gets 403 {"status":"revoked","error":"certificate ... revoked ..."} on
+ * every route, and the refusal is in the server's log.
  *
  * The checkpoint authenticates the server by its certificate (signed by
  * the sync CA, naming the host or address dialled).
@@ -141,6 +150,23 @@ int tdv_sync_enrol(const char *ca_file, const char *host, int port,
     const char *checkpoint, const char *token, const char *csr_pem,
     int timeout_ms, tdv_buf *cert_pem, tdv_checkpoint *cp, char *err,
     size_t errsz);
+
+/*
+ * Renew this checkpoint's certificate before it expires: a new key pair
+ * (tls->key_file + ".new"), POST /v1/renew authenticated by the current
+ * certificate, the new certificate checked (our new key, CN, the CA) and
+ * written, then key and certificate switched by rename. The old
+ * certificate keeps working until the centre sees the new one used (the
+ * first connection with it revokes the old one). renewed gets the new
+ * certificate's serial and validity. TDV_EAUTH when refused (revoked,
+ * say); on failure the current key and certificate are untouched.
+ */
+int tdv_sync_renew(const tdv_sync_tls *tls, const char *host, int port,
+    const char *checkpoint, int timeout_ms, tdv_cert_rec *renewed, char *err,
+    size_t errsz);
+/* Serial, CN (into checkpoint), validity and SHA-256 of a PEM
+ * certificate file. */
+int tdv_sync_pki_cert_info(const char *cert_file, tdv_cert_rec *out);
 
 /* A new one-time enrolment token for checkpoint (printable, 52 chars),
  * valid ttl_s seconds; only its SHA-256 is stored. */

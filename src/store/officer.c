@@ -77,6 +77,14 @@ tdv_store_officer_add(tdv_store *s, const tdv_officer *o, const char *password,
 	    "INSERT INTO officer (id, name, role, password_hash, active, created_ms)"
 	    " VALUES ($1, $2, $3, $4, $5, $6)",
 	    p, 6, NULL, NULL);
+	/* published to every checkpoint until assigned otherwise */
+	if (rc == TDV_OK) {
+		tdv__param a[] = {TDV__TEXT(o->id), TDV__INT(tdv_store_now_ms())};
+		rc = tdv__exec(s,
+		    "INSERT INTO officer_checkpoint (officer_id, checkpoint_id, assigned_ms)"
+		    " VALUES ($1, '*', $2)",
+		    a, 2, NULL, NULL);
+	}
 	if (rc == TDV_OK) {
 		char detail[64];
 		snprintf(detail, sizeof(detail), "role=%s", tdv_role_name(o->role));
@@ -246,4 +254,82 @@ tdv_store_officer_list(tdv_store *s, tdv_officer_cb cb, void *ctx)
 	struct officer_list_ctx c = {cb, ctx};
 	return tdv__exec(s, "SELECT id, name, role, active FROM officer ORDER BY id", NULL,
 	    0, officer_list_row, &c);
+}
+
+/* ---- assignment to checkpoints (schema 4) ---- */
+
+int
+tdv_store_officer_assign(tdv_store *s, const char *officer, const char *checkpoint,
+    bool assign, const char *actor, const char *audit_checkpoint)
+{
+	if (s == NULL || !tdv__id_ok(officer) || checkpoint == NULL ||
+	    (strcmp(checkpoint, "*") != 0 && !tdv__id_ok(checkpoint)))
+		return TDV_EINVAL;
+	int rc = tdv__tx_begin(s);
+	if (rc != TDV_OK)
+		return rc;
+	int64_t n = 0;
+	tdv__param k[] = {TDV__TEXT(officer)};
+	rc = tdv__exec(s, "SELECT COUNT(*) FROM officer WHERE id = $1", k, 1, tdv__i64_row, &n);
+	if (rc == TDV_OK && n != 1)
+		rc = TDV_ENOENT;
+	int64_t changed = 0;
+	if (rc == TDV_OK && assign) {
+		tdv__param p[] = {TDV__TEXT(officer), TDV__TEXT(checkpoint),
+		    TDV__INT(tdv_store_now_ms())};
+		rc = tdv__exec(s,
+		    "SELECT COUNT(*) FROM officer_checkpoint WHERE officer_id = $1"
+		    " AND checkpoint_id = $2",
+		    p, 2, tdv__i64_row, &n);
+		if (rc == TDV_OK && n == 0) {
+			rc = tdv__exec(s,
+			    "INSERT INTO officer_checkpoint (officer_id, checkpoint_id, assigned_ms)"
+			    " VALUES ($1, $2, $3)",
+			    p, 3, NULL, NULL);
+			changed = 1;
+		}
+	} else if (rc == TDV_OK) {
+		tdv__param p[] = {TDV__TEXT(officer), TDV__TEXT(checkpoint)};
+		rc = tdv__exec_changes(s,
+		    "DELETE FROM officer_checkpoint WHERE officer_id = $1 AND checkpoint_id = $2",
+		    p, 2, &changed);
+	}
+	if (rc == TDV_OK && changed > 0) {
+		char detail[64];
+		snprintf(detail, sizeof(detail), "checkpoint=%s", checkpoint);
+		rc = tdv__audit_append(s, audit_checkpoint, actor,
+		    assign ? "officer.assign" : "officer.unassign", officer, detail, 0, NULL);
+	}
+	return tdv__tx_end(s, rc);
+}
+
+struct assign_ctx {
+	tdv_assign_cb cb;
+	void *ctx;
+};
+
+static int
+assign_row(void *ctx, int n, const char *const *v, const size_t *l)
+{
+	(void)l;
+	struct assign_ctx *c = ctx;
+	if (n < 1 || v[0] == NULL)
+		return TDV_ESTORE_SCHEMA;
+	return c->cb(c->ctx, v[0]) != 0 ? 1 : 0;
+}
+
+int
+tdv_store_officer_assignments(tdv_store *s, const char *officer, tdv_assign_cb cb,
+    void *ctx)
+{
+	if (s == NULL || !tdv__id_ok(officer) || cb == NULL)
+		return TDV_EINVAL;
+	struct assign_ctx c = {cb, ctx};
+	tdv__param p[] = {TDV__TEXT(officer)};
+	/* '*' sorts before letters and digits in both databases' C order;
+	 * ordered explicitly so as not to depend on the collation */
+	return tdv__exec(s,
+	    "SELECT checkpoint_id FROM officer_checkpoint WHERE officer_id = $1"
+	    " ORDER BY CASE WHEN checkpoint_id = '*' THEN 0 ELSE 1 END, checkpoint_id",
+	    p, 1, assign_row, &c);
 }

@@ -52,11 +52,13 @@ ensure_schema(tdv_store *s)
 	return rc;
 }
 
+/* "officers@ID": the officer accounts published for one checkpoint */
 static bool
 kind_ok(const char *k)
 {
 	return k != NULL && (strcmp(k, "sltd") == 0 || strcmp(k, "watchlist") == 0 ||
-	    strcmp(k, "trust") == 0 || strcmp(k, "officers") == 0);
+	    strcmp(k, "trust") == 0 || strcmp(k, "officers") == 0 ||
+	    (strncmp(k, "officers@", 9) == 0 && tdv__id_ok(k + 9)));
 }
 
 static bool
@@ -88,7 +90,10 @@ tdv_store_pub_add(tdv_store *s, const tdv_pub *p)
 		rc = tdv__exec(s, "SELECT COALESCE(MAX(version), 0) FROM sync_pub WHERE kind = $1",
 		    k, 1, tdv__i64_row, &latest);
 	}
-	if (rc == TDV_OK && p->version != latest + 1)
+	/* a checkpoint's own officers list continues the numbering of the
+	 * list it replaces, so its first version may start higher */
+	if (rc == TDV_OK && (strncmp(p->kind, "officers@", 9) == 0 ? p->version <= latest
+								   : p->version != latest + 1))
 		rc = TDV_ESTORE_CONFLICT;
 	if (rc == TDV_OK) {
 		tdv__param q[] = {TDV__TEXT(p->kind), TDV__INT(p->version), TDV__TEXT(p->type),
@@ -290,6 +295,21 @@ tdv_store_officer_export(tdv_store *s, tdv_officer_hash_cb cb, void *ctx)
 	return tdv__exec(s,
 	    "SELECT id, name, role, password_hash, active FROM officer ORDER BY id", NULL, 0,
 	    officer_row, &c);
+}
+
+int
+tdv_store_officer_export_for(tdv_store *s, const char *checkpoint, tdv_officer_hash_cb cb,
+    void *ctx)
+{
+	if (s == NULL || cb == NULL || !tdv__id_ok(checkpoint))
+		return TDV_EINVAL;
+	struct off_ctx c = {cb, ctx};
+	tdv__param p[] = {TDV__TEXT(checkpoint)};
+	return tdv__exec(s,
+	    "SELECT id, name, role, password_hash, active FROM officer o WHERE EXISTS"
+	    " (SELECT 1 FROM officer_checkpoint a WHERE a.officer_id = o.id"
+	    " AND a.checkpoint_id IN ($1, '*')) ORDER BY id",
+	    p, 1, officer_row, &c);
 }
 
 static bool

@@ -115,6 +115,38 @@ static const struct migration migrations[] = {
 	"CREATE INDEX movement_document ON movement(issuing_state, document_number);"
 	"CREATE INDEX movement_referral ON movement(checkpoint_id, referral_audit_seq);",
 	NULL, NULL},
+    {4,
+	/* which checkpoints receive an officer's account ('*': all of
+	 * them; existing officers keep going everywhere), the checkpoint
+	 * certificates the sync CA issued (enrolment, renewal) with their
+	 * revocation, and checkpoints cut off as a whole (certificates of
+	 * theirs not in the register, issued before the cut, are refused) */
+	"CREATE TABLE officer_checkpoint ("
+	" officer_id TEXT NOT NULL REFERENCES officer(id),"
+	" checkpoint_id TEXT NOT NULL,"
+	" assigned_ms BIGINT NOT NULL,"
+	" PRIMARY KEY (officer_id, checkpoint_id));"
+	"INSERT INTO officer_checkpoint (officer_id, checkpoint_id, assigned_ms)"
+	" SELECT id, '*', created_ms FROM officer;"
+	"CREATE TABLE sync_cert ("
+	" serial TEXT PRIMARY KEY,"
+	" checkpoint_id TEXT NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" not_before_ms BIGINT NOT NULL,"
+	" not_after_ms BIGINT NOT NULL,"
+	" issued_ms BIGINT NOT NULL,"
+	" replaces TEXT NOT NULL,"
+	" first_used_ms BIGINT NOT NULL,"
+	" revoked_ms BIGINT NOT NULL,"
+	" revoked_reason TEXT NOT NULL,"
+	" revoked_by TEXT NOT NULL);"
+	"CREATE INDEX sync_cert_checkpoint ON sync_cert(checkpoint_id);"
+	"CREATE TABLE sync_cert_cutoff ("
+	" checkpoint_id TEXT PRIMARY KEY,"
+	" revoked_ms BIGINT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" revoked_by TEXT NOT NULL);",
+	NULL, NULL},
 };
 
 static int

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sync/sync_int.h"
@@ -191,10 +192,10 @@ tdv__sync_x509_pem(X509 *x, tdv_buf *out)
 }
 
 /* Write text to a new file (never over an existing one). */
-static int
-write_new(const char *path, const void *p, size_t n, mode_t mode)
+int
+tdv__sync_write_new(const char *path, const void *p, size_t n, unsigned mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
 	if (fd < 0)
 		return errno == EEXIST ? TDV_EEXIST : TDV_EIO;
 	const char *c = p;
@@ -226,7 +227,7 @@ write_cert(const char *path, X509 *x)
 	tdv_buf_init(&b, 1 << 16);
 	int rc = tdv__sync_x509_pem(x, &b);
 	if (rc == TDV_OK)
-		rc = write_new(path, b.data, b.len, 0644);
+		rc = tdv__sync_write_new(path, b.data, b.len, 0644);
 	tdv_buf_free(&b);
 	return rc;
 }
@@ -244,7 +245,7 @@ tdv_sync_pki_key_new(const char *key_path)
 	if (b != NULL && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1) {
 		char *p = NULL;
 		long n = BIO_get_mem_data(b, &p);
-		rc = n > 0 ? write_new(key_path, p, (size_t)n, 0600) : TDV_ECRYPTO;
+		rc = n > 0 ? tdv__sync_write_new(key_path, p, (size_t)n, 0600) : TDV_ECRYPTO;
 		OPENSSL_cleanse(p, (size_t)(n > 0 ? n : 0));
 	}
 	BIO_free(b);
@@ -421,6 +422,78 @@ tdv_sync_pki_fingerprint(const char *pem, size_t len, char hex[65])
 	OPENSSL_free(der);
 	X509_free(x);
 	BIO_free(b);
+	ERR_clear_error();
+	return rc;
+}
+
+static int
+asn1_time_ms(const ASN1_TIME *t, int64_t *ms)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return TDV_EPARSE;
+	time_t v = timegm(&tm);
+	if (v == (time_t)-1)
+		return TDV_EPARSE;
+	*ms = (int64_t)v * 1000;
+	return TDV_OK;
+}
+
+int
+tdv__sync_cert_info(X509 *x, char serial[TDV_CERT_SERIAL_MAX + 1], int64_t *not_before_ms,
+    int64_t *not_after_ms, char sha256[65])
+{
+	if (x == NULL)
+		return TDV_EINVAL;
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+	int rc = hex != NULL && hex[0] != '-' && strlen(hex) <= TDV_CERT_SERIAL_MAX ? TDV_OK
+										 : TDV_EPARSE;
+	if (rc == TDV_OK) {
+		/* lowercase, no leading zeros (BN_bn2hex pads to whole bytes) */
+		const char *h = hex;
+		while (h[0] == '0' && h[1] != '\0')
+			h++;
+		size_t i = 0;
+		for (; h[i] != '\0'; i++)
+			serial[i] = (char)(h[i] >= 'A' && h[i] <= 'F' ? h[i] - 'A' + 'a' : h[i]);
+		serial[i] = '\0';
+	}
+	OPENSSL_free(hex);
+	BN_free(bn);
+	if (rc == TDV_OK && not_before_ms != NULL)
+		rc = asn1_time_ms(X509_get0_notBefore(x), not_before_ms);
+	if (rc == TDV_OK && not_after_ms != NULL)
+		rc = asn1_time_ms(X509_get0_notAfter(x), not_after_ms);
+	if (rc == TDV_OK && sha256 != NULL) {
+		unsigned char *der = NULL;
+		int n = i2d_X509(x, &der);
+		rc = n > 0 ? tdv__sync_sha256_hex(der, (size_t)n, sha256) : TDV_ECRYPTO;
+		OPENSSL_free(der);
+	}
+	ERR_clear_error();
+	return rc;
+}
+
+int
+tdv_sync_pki_cert_info(const char *cert_file, tdv_cert_rec *out)
+{
+	if (cert_file == NULL || out == NULL)
+		return TDV_EINVAL;
+	memset(out, 0, sizeof(*out));
+	X509 *x = load_cert(cert_file);
+	if (x == NULL) {
+		ERR_clear_error();
+		return access(cert_file, F_OK) == 0 ? TDV_EPARSE : TDV_ENOENT;
+	}
+	int rc = tdv__sync_cert_info(x, out->serial, &out->not_before_ms, &out->not_after_ms,
+	    out->sha256);
+	if (rc == TDV_OK &&
+	    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, out->checkpoint,
+		(int)sizeof(out->checkpoint)) <= 0)
+		out->checkpoint[0] = '\0';
+	X509_free(x);
 	ERR_clear_error();
 	return rc;
 }

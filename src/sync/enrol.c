@@ -12,15 +12,18 @@
  * checkpoint only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store_int.h"
 #include "sync/sync_int.h"
@@ -84,6 +87,68 @@ refuse(tdv_buf *out, int *code, int http, const char *msg, tdv_sync_served *info
 }
 
 int
+tdv__sync_csr_check(const char *csr, const char *cp, X509_REQ **reqp, EVP_PKEY **pubp)
+{
+	*reqp = NULL;
+	*pubp = NULL;
+	if (csr == NULL || strlen(csr) > CSR_MAX || !tdv__id_ok(cp))
+		return TDV_EPARSE;
+	BIO *b = BIO_new_mem_buf(csr, (int)strlen(csr));
+	X509_REQ *req = b ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	EVP_PKEY *pub = req ? X509_REQ_get_pubkey(req) : NULL;
+	int rc = TDV_OK;
+	if (req == NULL || pub == NULL || X509_REQ_verify(req, pub) != 1) {
+		rc = TDV_EPARSE;
+	} else {
+		/* the key: EC P-256/P-384 or RSA of at least 2048 bits */
+		int bits = EVP_PKEY_get_bits(pub);
+		bool key_ok = (EVP_PKEY_is_a(pub, "EC") && bits >= 256) ||
+		    (EVP_PKEY_is_a(pub, "RSA") && bits >= 2048);
+		/* the request must name exactly the checkpoint, nothing else */
+		X509_NAME *subj = X509_REQ_get_subject_name(req);
+		char cn[TDV_ID_MAX + 2] = "";
+		int cnlen = X509_NAME_get_text_by_NID(subj, NID_commonName, cn, (int)sizeof(cn));
+		if (!key_ok || X509_NAME_entry_count(subj) != 1 || cnlen <= 0 || strcmp(cn, cp) != 0)
+			rc = TDV_EFORBIDDEN;
+	}
+	ERR_clear_error();
+	if (rc != TDV_OK) {
+		EVP_PKEY_free(pub);
+		X509_REQ_free(req);
+		return rc;
+	}
+	*reqp = req;
+	*pubp = pub;
+	return TDV_OK;
+}
+
+int
+tdv__sync_issue_checkpoint(tdv_sync_server *s, EVP_PKEY *pub, const char *cp,
+    const char *replaces, tdv_buf *pem, char fp[65])
+{
+	X509 *cert = NULL;
+	tdv_cert_rec rec;
+	memset(&rec, 0, sizeof(rec));
+	int rc = tdv__sync_issue(s->ca, s->ca_key, pub, cp, NULL, false, s->cert_days, &cert);
+	if (rc == TDV_OK)
+		rc = tdv__sync_cert_info(cert, rec.serial, &rec.not_before_ms, &rec.not_after_ms,
+		    rec.sha256);
+	if (rc == TDV_OK) {
+		snprintf(rec.checkpoint, sizeof(rec.checkpoint), "%s", cp);
+		snprintf(rec.replaces, sizeof(rec.replaces), "%s", replaces ? replaces : "");
+		memcpy(fp, rec.sha256, 65);
+		rc = tdv__sync_x509_pem(cert, pem);
+	}
+	/* registered before it is handed out: a certificate the register
+	 * does not hold is never issued */
+	if (rc == TDV_OK)
+		rc = tdv_store_cert_add(s->central, &rec);
+	X509_free(cert);
+	return rc;
+}
+
+int
 tdv__sync_route_enrol(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *out,
     int *code, const char **ctype, tdv_sync_served *info)
 {
@@ -111,32 +176,18 @@ tdv__sync_route_enrol(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *
 	int rc = TDV_OK;
 	X509_REQ *req = NULL;
 	EVP_PKEY *pub = NULL;
-	X509 *cert = NULL;
 	if (!tdv__id_ok(cp) || !token_ok(tok) || strlen(csr) > CSR_MAX) {
 		rc = refuse(out, code, 400, "malformed checkpoint id, token or request", info, who,
 		    TDV_EPARSE);
 		goto done;
 	}
-	BIO *b = BIO_new_mem_buf(csr, (int)strlen(csr));
-	req = b ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	pub = req ? X509_REQ_get_pubkey(req) : NULL;
-	if (req == NULL || pub == NULL || X509_REQ_verify(req, pub) != 1) {
-		rc = refuse(out, code, 400, "certificate request unreadable or not self-signed",
-		    info, who, TDV_EPARSE);
-		goto done;
-	}
-	/* the key: EC P-256/P-384 or RSA of at least 2048 bits */
-	int bits = EVP_PKEY_get_bits(pub);
-	bool key_ok = (EVP_PKEY_is_a(pub, "EC") && bits >= 256) ||
-	    (EVP_PKEY_is_a(pub, "RSA") && bits >= 2048);
-	/* the request must name exactly the checkpoint, nothing else */
-	X509_NAME *subj = X509_REQ_get_subject_name(req);
-	char cn[TDV_ID_MAX + 2] = "";
-	int cnlen = X509_NAME_get_text_by_NID(subj, NID_commonName, cn, (int)sizeof(cn));
-	if (!key_ok || X509_NAME_entry_count(subj) != 1 || cnlen <= 0 || strcmp(cn, cp) != 0) {
-		rc = refuse(out, code, 403, "the request must carry only CN = the checkpoint id",
-		    info, who, TDV_EFORBIDDEN);
+	rc = tdv__sync_csr_check(csr, cp, &req, &pub);
+	if (rc != TDV_OK) {
+		rc = rc == TDV_EFORBIDDEN
+		    ? refuse(out, code, 403, "the request must carry only CN = the checkpoint id",
+			  info, who, TDV_EFORBIDDEN)
+		    : refuse(out, code, 400, "certificate request unreadable or not self-signed",
+			  info, who, TDV_EPARSE);
 		goto done;
 	}
 	char hash[65];
@@ -154,15 +205,13 @@ tdv__sync_route_enrol(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *
 	}
 	if (rc == TDV_OK && tdv_store_checkpoint_get(s->central, cp, &rec) != TDV_OK)
 		snprintf(rec.id, sizeof(rec.id), "%s", cp);
-	if (rc == TDV_OK)
-		rc = tdv__sync_issue(s->ca, s->ca_key, pub, cp, NULL, false, s->cert_days, &cert);
 	tdv_buf pem;
 	tdv_buf_init(&pem, 1 << 16);
+	char fp[65] = "";
 	if (rc == TDV_OK)
-		rc = tdv__sync_x509_pem(cert, &pem);
+		rc = tdv__sync_issue_checkpoint(s, pub, cp, NULL, &pem, fp);
 	if (rc == TDV_OK) {
-		char fp[65] = "", detail[128];
-		(void)tdv_sync_pki_fingerprint((const char *)pem.data, pem.len, fp);
+		char detail[128];
 		snprintf(detail, sizeof(detail), "certificate sha256=%s", fp);
 		rc = tdv_store_audit_append(s->central, NULL, "sync", "checkpoint.enrol", cp,
 		    detail, NULL);
@@ -200,7 +249,6 @@ tdv__sync_route_enrol(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *
 	snprintf(info->message, sizeof(info->message), "200 enrolled %s", cp);
 	snprintf(info->peer, sizeof(info->peer), "%s", cp);
 done:
-	X509_free(cert);
 	EVP_PKEY_free(pub);
 	X509_REQ_free(req);
 	json_decref(root);
@@ -222,6 +270,98 @@ tdv__sync_route_ca(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *out
 	*code = 200;
 	*ctype = "application/x-pem-file";
 	return tdv_buf_puts(out, s->ca_pem);
+}
+
+int
+tdv__sync_route_renew(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *out,
+    int *code, const char **ctype, tdv_sync_served *info)
+{
+	(void)ctype;
+	const char *cp = rq->peer;
+	if (s->ca == NULL || s->ca_key == NULL) {
+		*code = 404;
+		tdv__sync_json_error(out, "not_found", "renewal is not enabled on this server");
+		return TDV_ENOENT;
+	}
+	json_error_t jerr;
+	json_t *root = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *jcsr = json_object_get(root, "csr");
+	X509_REQ *req = NULL;
+	EVP_PKEY *pub = NULL;
+	int rc;
+	if (!json_is_string(jcsr) || json_object_size(root) != 1 || rq->peer_cert == NULL ||
+	    rq->peer_serial == NULL) {
+		rc = refuse(out, code, 400, "expected {csr}", info, cp, TDV_EPARSE);
+		goto done;
+	}
+	rc = tdv__sync_csr_check(json_string_value(jcsr), cp, &req, &pub);
+	if (rc != TDV_OK) {
+		rc = rc == TDV_EFORBIDDEN
+		    ? refuse(out, code, 403, "the request must carry only CN = the checkpoint id",
+			  info, cp, TDV_EFORBIDDEN)
+		    : refuse(out, code, 400, "certificate request unreadable or not self-signed",
+			  info, cp, TDV_EPARSE);
+		goto done;
+	}
+	/* renewal rotates the key */
+	if (EVP_PKEY_eq(pub, X509_get0_pubkey(rq->peer_cert)) == 1) {
+		rc = refuse(out, code, 403, "renewal needs a new key pair", info, cp,
+		    TDV_EFORBIDDEN);
+		goto done;
+	}
+	tdv_buf pem;
+	tdv_buf_init(&pem, 1 << 16);
+	char fp[65] = "";
+	rc = tdv__sync_issue_checkpoint(s, pub, cp, rq->peer_serial, &pem, fp);
+	if (rc != TDV_OK) {
+		tdv_buf_free(&pem);
+		*code = 503;
+		tdv__sync_json_error(out, tdv_strerror_name(rc), "certificate not issued");
+		snprintf(info->message, sizeof(info->message), "503 renew %s: %s", cp,
+		    tdv_strerror(rc));
+		goto done;
+	}
+	tdv_json j;
+	tdv_buf_reset(out);
+	tdv_json_init(&j, out);
+	tdv_json_object_begin(&j);
+	tdv_json_key(&j, "status");
+	tdv_json_string(&j, "ok");
+	tdv_json_key(&j, "certificate");
+	tdv_json_string(&j, tdv_buf_cstr(&pem));
+	tdv_json_object_end(&j);
+	tdv_buf_free(&pem);
+	*code = 200;
+	snprintf(info->message, sizeof(info->message), "200 renewed %s (replaces %.40s)", cp,
+	    rq->peer_serial);
+done:
+	EVP_PKEY_free(pub);
+	X509_REQ_free(req);
+	json_decref(root);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+tdv__sync_route_whoami(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *out,
+    int *code, const char **ctype, tdv_sync_served *info)
+{
+	(void)s;
+	(void)ctype;
+	(void)info;
+	tdv_json j;
+	tdv_buf_reset(out);
+	tdv_json_init(&j, out);
+	tdv_json_object_begin(&j);
+	tdv_json_key(&j, "checkpoint");
+	tdv_json_string(&j, rq->peer);
+	tdv_json_key(&j, "serial");
+	tdv_json_string(&j, rq->peer_serial ? rq->peer_serial : "");
+	tdv_json_key(&j, "not_after_ms");
+	tdv_json_int(&j, rq->peer_not_after_ms);
+	tdv_json_object_end(&j);
+	*code = 200;
+	return tdv_json_error(&j);
 }
 
 /* ---- client side ---- */
@@ -272,6 +412,37 @@ tdv_sync_fetch_ca(const char *host, int port, const char *fingerprint, int timeo
 		return TDV_EAUTH;
 	}
 	return TDV_OK;
+}
+
+/* A certificate received from the centre: for the key of csr_pem, CN =
+ * checkpoint, chaining to the CA for client authentication. */
+static int
+issued_ok(const tdv_buf *cert_pem, const char *csr_pem, const char *checkpoint,
+    const char *ca_file)
+{
+	BIO *b = BIO_new_mem_buf(cert_pem->data, (int)cert_pem->len);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO *rb = BIO_new_mem_buf(csr_pem, (int)strlen(csr_pem));
+	X509_REQ *req = rb ? PEM_read_bio_X509_REQ(rb, NULL, NULL, NULL) : NULL;
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *sctx = X509_STORE_CTX_new();
+	char cn[TDV_ID_MAX + 2] = "";
+	bool ok = x && req && store && sctx &&
+	    EVP_PKEY_eq(X509_get0_pubkey(x), X509_REQ_get0_pubkey(req)) == 1 &&
+	    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
+		(int)sizeof(cn)) > 0 &&
+	    strcmp(cn, checkpoint) == 0 && X509_STORE_load_file(store, ca_file) == 1 &&
+	    X509_STORE_CTX_init(sctx, store, x, NULL) == 1 &&
+	    X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_SSL_CLIENT) == 1 &&
+	    X509_verify_cert(sctx) == 1;
+	X509_STORE_CTX_free(sctx);
+	X509_STORE_free(store);
+	X509_REQ_free(req);
+	BIO_free(rb);
+	X509_free(x);
+	BIO_free(b);
+	ERR_clear_error();
+	return ok ? TDV_OK : TDV_EAUTH;
 }
 
 int
@@ -332,31 +503,9 @@ tdv_sync_enrol(const char *ca_file, const char *host, int port, const char *chec
 		}
 	}
 	/* the certificate must be for our key's request, CN = us, from the CA */
-	if (rc == TDV_OK) {
-		BIO *b = BIO_new_mem_buf(cert_pem->data, (int)cert_pem->len);
-		X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-		BIO *rb = BIO_new_mem_buf(csr_pem, (int)strlen(csr_pem));
-		X509_REQ *req = rb ? PEM_read_bio_X509_REQ(rb, NULL, NULL, NULL) : NULL;
-		X509_STORE *store = X509_STORE_new();
-		X509_STORE_CTX *sctx = X509_STORE_CTX_new();
-		char cn[TDV_ID_MAX + 2] = "";
-		bool ok = x && req && store && sctx &&
-		    EVP_PKEY_eq(X509_get0_pubkey(x), X509_REQ_get0_pubkey(req)) == 1 &&
-		    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
-			(int)sizeof(cn)) > 0 &&
-		    strcmp(cn, checkpoint) == 0 && X509_STORE_load_file(store, ca_file) == 1 &&
-		    X509_STORE_CTX_init(sctx, store, x, NULL) == 1 && X509_verify_cert(sctx) == 1;
-		if (!ok) {
-			snprintf(err, errsz, "the certificate received is not ours or not from the CA");
-			rc = TDV_EAUTH;
-		}
-		X509_STORE_CTX_free(sctx);
-		X509_STORE_free(store);
-		X509_REQ_free(req);
-		BIO_free(rb);
-		X509_free(x);
-		BIO_free(b);
-		ERR_clear_error();
+	if (rc == TDV_OK && issued_ok(cert_pem, csr_pem, checkpoint, ca_file) != TDV_OK) {
+		snprintf(err, errsz, "the certificate received is not ours or not from the CA");
+		rc = TDV_EAUTH;
 	}
 	json_decref(root);
 	tdv_buf_free(&body);
@@ -395,5 +544,142 @@ tdv_sync_pull(tdv_store *local, const tdv_sync_tls *tls, const char *host, int p
 		rc = tdv_sync_pull_apply(local, checkpoint, kind, tdv_buf_cstr(&reply),
 		    reply.len, tls->ca_file, lists_dir, res, err, errsz);
 	tdv_buf_free(&reply);
+	return rc;
+}
+
+/* ---- renewal (checkpoint side) ---- */
+
+static int
+fsync_parent(const char *path)
+{
+	char d[4096];
+	if ((size_t)snprintf(d, sizeof(d), "%s", path) >= sizeof(d))
+		return TDV_ELIMIT;
+	char *slash = strrchr(d, '/');
+	if (slash == NULL)
+		snprintf(d, sizeof(d), ".");
+	else if (slash == d)
+		d[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return TDV_EIO;
+	int rc = fsync(fd) == 0 ? TDV_OK : TDV_EIO;
+	close(fd);
+	return rc;
+}
+
+/* Does the certificate in cert_path carry the public key of key_path? */
+static bool
+cert_matches_key(const char *cert_path, const char *key_path)
+{
+	FILE *cf = fopen(cert_path, "r");
+	X509 *x = cf ? PEM_read_X509(cf, NULL, NULL, NULL) : NULL;
+	if (cf != NULL)
+		fclose(cf);
+	FILE *kf = fopen(key_path, "r");
+	EVP_PKEY *k = kf ? PEM_read_PrivateKey(kf, NULL, NULL, NULL) : NULL;
+	if (kf != NULL)
+		fclose(kf);
+	bool ok = x && k && X509_check_private_key(x, k) == 1;
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	return ok;
+}
+
+int
+tdv_sync_renew(const tdv_sync_tls *tls, const char *host, int port, const char *checkpoint,
+    int timeout_ms, tdv_cert_rec *renewed, char *err, size_t errsz)
+{
+	if (tls == NULL || tls->cert_file == NULL || tls->key_file == NULL ||
+	    tls->ca_file == NULL || !tdv__id_ok(checkpoint) || renewed == NULL)
+		return TDV_EINVAL;
+	memset(renewed, 0, sizeof(*renewed));
+	err[0] = '\0';
+	char key_new[4096], crt_new[4096];
+	if ((size_t)snprintf(key_new, sizeof(key_new), "%s.new", tls->key_file) >= sizeof(key_new) ||
+	    (size_t)snprintf(crt_new, sizeof(crt_new), "%s.new", tls->cert_file) >= sizeof(crt_new))
+		return TDV_ELIMIT;
+	/* an earlier renewal stopped between switching the key and the
+	 * certificate: finish it */
+	if (access(key_new, F_OK) != 0 && access(crt_new, F_OK) == 0 &&
+	    cert_matches_key(crt_new, tls->key_file)) {
+		if (rename(crt_new, tls->cert_file) != 0 || fsync_parent(tls->cert_file) != TDV_OK) {
+			snprintf(err, errsz, "cannot finish the interrupted renewal (%s)", crt_new);
+			return TDV_EIO;
+		}
+		snprintf(err, errsz, "finished an interrupted renewal");
+		return tdv_sync_pki_cert_info(tls->cert_file, renewed);
+	}
+	unlink(key_new); /* left by a renewal whose reply never came */
+	unlink(crt_new);
+	tdv_buf csr, body, reply, pem;
+	tdv_buf_init(&csr, 16384);
+	tdv_buf_init(&body, 32768);
+	tdv_buf_init(&reply, 1 << 17);
+	tdv_buf_init(&pem, 1 << 16);
+	json_t *root = NULL;
+	int status = 0;
+	int rc = tdv_sync_pki_key_new(key_new);
+	if (rc != TDV_OK)
+		snprintf(err, errsz, "cannot make the new key %s", key_new);
+	if (rc == TDV_OK)
+		rc = tdv_sync_pki_csr_new(key_new, checkpoint, &csr);
+	if (rc == TDV_OK) {
+		tdv_json j;
+		tdv_json_init(&j, &body);
+		tdv_json_object_begin(&j);
+		tdv_json_key(&j, "csr");
+		tdv_json_string(&j, tdv_buf_cstr(&csr));
+		tdv_json_object_end(&j);
+		rc = tdv_json_error(&j);
+	}
+	if (rc == TDV_OK)
+		rc = tdv_sync_client_request(tls, host, port, "POST", "/v1/renew",
+		    (const char *)body.data, body.len, timeout_ms, &reply, &status, err, errsz);
+	if (rc == TDV_OK) {
+		json_error_t jerr;
+		root = json_loadb((const char *)reply.data, reply.len, JSON_REJECT_DUPLICATES, &jerr);
+		const char *cert = json_string_value(json_object_get(root, "certificate"));
+		if (status != 200) {
+			const char *why = json_string_value(json_object_get(root, "error"));
+			snprintf(err, errsz, "renewal refused (HTTP %d): %s", status,
+			    why ? why : "no reason given");
+			rc = status == 403 ? TDV_EAUTH : TDV_EHTTP;
+		} else if (cert == NULL) {
+			snprintf(err, errsz, "renewal reply malformed");
+			rc = TDV_EPARSE;
+		} else {
+			rc = tdv_buf_puts(&pem, cert);
+		}
+	}
+	if (rc == TDV_OK &&
+	    issued_ok(&pem, tdv_buf_cstr(&csr), checkpoint, tls->ca_file) != TDV_OK) {
+		snprintf(err, errsz, "the certificate received is not ours or not from the CA");
+		rc = TDV_EAUTH;
+	}
+	if (rc == TDV_OK && (rc = tdv__sync_write_new(crt_new, pem.data, pem.len, 0644)) != TDV_OK)
+		snprintf(err, errsz, "cannot write %s", crt_new);
+	/* switch: key first, then the certificate (an interruption between
+	 * the two is finished by the next renewal, see above) */
+	if (rc == TDV_OK && (rename(key_new, tls->key_file) != 0 ||
+				rename(crt_new, tls->cert_file) != 0 ||
+				fsync_parent(tls->cert_file) != TDV_OK)) {
+		snprintf(err, errsz, "cannot switch to the new key and certificate");
+		rc = TDV_EIO;
+	}
+	if (rc == TDV_OK)
+		rc = tdv_sync_pki_cert_info(tls->cert_file, renewed);
+	else if (access(key_new, F_OK) == 0) {
+		unlink(key_new);
+		unlink(crt_new);
+	}
+	json_decref(root);
+	tdv_buf_free(&csr);
+	tdv_buf_free(&body);
+	tdv_buf_free(&reply);
+	tdv_buf_free(&pem);
 	return rc;
 }

@@ -53,10 +53,27 @@ set_err(char *err, size_t errsz, const char *msg)
 		snprintf(err, errsz, "%s", msg);
 }
 
+/* Publish under store_kind ("officers@CP1" for one checkpoint's
+ * accounts) what is signed as kind; floor: the version the new one must
+ * exceed besides the store kind's latest. */
+static int
+publish_as(tdv_store *central, const char *store_kind, const char *kind, int64_t floor,
+    const char *type, const void *data, size_t len, const char *signer_cert,
+    const char *signer_key, int64_t *version, char *err, size_t errsz);
+
 int
 tdv_sync_publish(tdv_store *central, const char *kind, const char *type, const void *data,
     size_t len, const char *signer_cert, const char *signer_key, int64_t *version,
     char *err, size_t errsz)
+{
+	return publish_as(central, kind, kind, 0, type, data, len, signer_cert, signer_key,
+	    version, err, errsz);
+}
+
+static int
+publish_as(tdv_store *central, const char *store_kind, const char *kind, int64_t floor,
+    const char *type, const void *data, size_t len, const char *signer_cert,
+    const char *signer_key, int64_t *version, char *err, size_t errsz)
 {
 	if (central == NULL || !kind_known(kind) || type == NULL || data == NULL ||
 	    signer_cert == NULL || signer_key == NULL || version == NULL)
@@ -81,7 +98,9 @@ tdv_sync_publish(tdv_store *central, const char *kind, const char *type, const v
 	if (rc != TDV_OK)
 		set_err(err, errsz, "cannot read the publisher certificate");
 	if (rc == TDV_OK)
-		rc = tdv_store_pub_latest(central, kind, &latest, NULL);
+		rc = tdv_store_pub_latest(central, store_kind, &latest, NULL);
+	if (rc == TDV_OK && latest < floor)
+		latest = floor;
 	if (rc == TDV_OK && delta && latest == 0) {
 		set_err(err, errsz, "a delta needs a full list published first");
 		rc = TDV_EINVAL;
@@ -91,7 +110,7 @@ tdv_sync_publish(tdv_store *central, const char *kind, const char *type, const v
 	if (rc == TDV_OK)
 		rc = tdv__sync_sha256_hex(data, len, sha);
 	if (rc == TDV_OK) {
-		snprintf(p.kind, sizeof(p.kind), "%s", kind);
+		snprintf(p.kind, sizeof(p.kind), "%s", store_kind);
 		snprintf(p.type, sizeof(p.type), "%s", type);
 		memcpy(p.sha256, sha, sizeof(p.sha256));
 		p.version = latest + 1;
@@ -223,11 +242,24 @@ officer_json(void *ctx, const tdv_officer *o, const char *hash)
 	return tdv_json_error(j);
 }
 
-int
-tdv_sync_publish_officers(tdv_store *central, const char *signer_cert,
-    const char *signer_key, bool *published, int64_t *version, char *err, size_t errsz)
+/* Where a checkpoint's officers publications are stored. */
+static int
+officers_kind(const char *checkpoint, char out[TDV_PUB_KIND_MAX + 1])
 {
-	if (central == NULL || published == NULL || version == NULL)
+	if (!tdv__id_ok(checkpoint))
+		return TDV_EINVAL;
+	snprintf(out, TDV_PUB_KIND_MAX + 1, "officers@%s", checkpoint);
+	return TDV_OK;
+}
+
+int
+tdv_sync_publish_officers_for(tdv_store *central, const char *checkpoint,
+    const char *signer_cert, const char *signer_key, bool *published, int64_t *version,
+    char *err, size_t errsz)
+{
+	char skind[TDV_PUB_KIND_MAX + 1];
+	if (central == NULL || published == NULL || version == NULL ||
+	    officers_kind(checkpoint, skind) != TDV_OK)
 		return TDV_EINVAL;
 	*published = false;
 	tdv_buf out;
@@ -235,22 +267,72 @@ tdv_sync_publish_officers(tdv_store *central, const char *signer_cert,
 	tdv_json j;
 	tdv_json_init(&j, &out);
 	tdv_json_array_begin(&j);
-	int rc = tdv_store_officer_export(central, officer_json, &j);
+	int rc = tdv_store_officer_export_for(central, checkpoint, officer_json, &j);
 	tdv_json_array_end(&j);
 	if (rc == TDV_OK)
 		rc = tdv_json_error(&j);
 	char sha[65];
 	tdv_pub meta;
+	int64_t shared = 0;
 	if (rc == TDV_OK)
 		rc = tdv__sync_sha256_hex(out.data, out.len, sha);
 	if (rc == TDV_OK)
-		rc = tdv_store_pub_latest(central, "officers", version, &meta);
+		rc = tdv_store_pub_latest(central, skind, version, &meta);
+	/* the first list of this checkpoint's own continues the numbering of
+	 * the list every checkpoint got before assignments existed */
+	if (rc == TDV_OK && *version == 0)
+		rc = tdv_store_pub_latest(central, "officers", &shared, NULL);
 	if (rc == TDV_OK && (*version == 0 || strcmp(meta.sha256, sha) != 0)) {
-		rc = tdv_sync_publish(central, "officers", "full", out.data, out.len, signer_cert,
-		    signer_key, version, err, errsz);
+		rc = publish_as(central, skind, "officers", shared, "full", out.data, out.len,
+		    signer_cert, signer_key, version, err, errsz);
 		*published = rc == TDV_OK;
 	}
 	tdv_buf_free(&out);
+	return rc;
+}
+
+struct cp_ids {
+	char (*ids)[TDV_ID_MAX + 1];
+	size_t n, cap;
+};
+
+static int
+cp_id(void *ctx, const tdv_checkpoint *cp)
+{
+	struct cp_ids *a = ctx;
+	if (a->n == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 16;
+		if (nc > 100000)
+			return TDV_ELIMIT;
+		void *p = realloc(a->ids, nc * sizeof(*a->ids));
+		if (p == NULL)
+			return TDV_ENOMEM;
+		a->ids = p;
+		a->cap = nc;
+	}
+	snprintf(a->ids[a->n++], sizeof(a->ids[0]), "%s", cp->id);
+	return 0;
+}
+
+int
+tdv_sync_publish_officers(tdv_store *central, const char *signer_cert,
+    const char *signer_key, bool *published, int64_t *version, char *err, size_t errsz)
+{
+	if (central == NULL || published == NULL || version == NULL)
+		return TDV_EINVAL;
+	*published = false;
+	*version = 0;
+	struct cp_ids a = {NULL, 0, 0};
+	int rc = tdv_store_checkpoint_list(central, cp_id, &a);
+	for (size_t i = 0; i < a.n && rc == TDV_OK; i++) {
+		bool p = false;
+		int64_t v = 0;
+		rc = tdv_sync_publish_officers_for(central, a.ids[i], signer_cert, signer_key, &p,
+		    &v, err, errsz);
+		*published = *published || p;
+		*version = v > *version ? v : *version;
+	}
+	free(a.ids);
 	return rc;
 }
 
@@ -308,10 +390,22 @@ reply_item(void *ctx, const tdv_pub *p)
 int
 tdv_sync_pull_reply(tdv_store *central, const char *kind, int64_t since, tdv_buf *out)
 {
+	return tdv_sync_pull_reply_for(central, kind, NULL, since, out);
+}
+
+int
+tdv_sync_pull_reply_for(tdv_store *central, const char *kind, const char *checkpoint,
+    int64_t since, tdv_buf *out)
+{
 	if (central == NULL || !kind_known(kind) || out == NULL)
 		return TDV_EINVAL;
+	char skind[TDV_PUB_KIND_MAX + 1];
+	snprintf(skind, sizeof(skind), "%s", kind);
+	if (checkpoint != NULL && strcmp(kind, "officers") == 0 &&
+	    officers_kind(checkpoint, skind) != TDV_OK)
+		return TDV_EINVAL;
 	int64_t latest = 0;
-	int rc = tdv_store_pub_latest(central, kind, &latest, NULL);
+	int rc = tdv_store_pub_latest(central, skind, &latest, NULL);
 	if (rc != TDV_OK)
 		return rc;
 	tdv_buf items;
@@ -320,7 +414,7 @@ tdv_sync_pull_reply(tdv_store *central, const char *kind, int64_t since, tdv_buf
 	tdv_buf_init(&c.tmp, out->max);
 	if (latest > 0 && since != latest) {
 		int64_t full = 0;
-		rc = tdv_store_pub_latest_full(central, kind, &full);
+		rc = tdv_store_pub_latest_full(central, skind, &full);
 		/* the deltas since the checkpoint's version, or else the
 		 * latest full version and what follows it */
 		int64_t from = since > 0 && since < latest && since >= full ? since : full - 1;
@@ -328,7 +422,7 @@ tdv_sync_pull_reply(tdv_store *central, const char *kind, int64_t since, tdv_buf
 			rc = TDV_ESYNC; /* deltas without a full version */
 		c.base_ok = from;
 		if (rc == TDV_OK)
-			rc = tdv_store_pub_since(central, kind, from, reply_item, &c);
+			rc = tdv_store_pub_since(central, skind, from, reply_item, &c);
 		if (rc == TDV_OK && c.broken)
 			rc = TDV_ESYNC;
 	}
@@ -375,11 +469,12 @@ tdv__sync_route_pull(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *o
 	if (strcmp(kind, "officers") == 0 && s->publisher_key != NULL) {
 		bool published = false;
 		int64_t v = 0;
-		rc = tdv_sync_publish_officers(s->central, s->publisher_cert, s->publisher_key,
-		    &published, &v, err, sizeof(err));
+		rc = tdv_sync_publish_officers_for(s->central, rq->peer, s->publisher_cert,
+		    s->publisher_key, &published, &v, err, sizeof(err));
 	}
+	/* officers: the accounts assigned to the asking checkpoint only */
 	if (rc == TDV_OK)
-		rc = tdv_sync_pull_reply(s->central, kind, since, out);
+		rc = tdv_sync_pull_reply_for(s->central, kind, rq->peer, since, out);
 	if (rc != TDV_OK) {
 		*code = 503;
 		tdv__sync_json_error(out, tdv_strerror_name(rc), err[0] ? err : tdv_strerror(rc));

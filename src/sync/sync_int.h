@@ -33,6 +33,9 @@ typedef struct tdv__sync_request {
 	const char *path;  /* without the query */
 	const char *query; /* after '?', or "" */
 	const char *peer;  /* client certificate's checkpoint id, or NULL */
+	const char *peer_serial;   /* its serial (lowercase hex), or NULL */
+	int64_t peer_not_after_ms; /* its expiry */
+	X509 *peer_cert;           /* the certificate itself, or NULL */
 	const char *body;
 	size_t body_len;
 } tdv__sync_request;
@@ -61,6 +64,9 @@ int tdv__sync_b64_encode(const void *p, size_t n, tdv_buf *out);
 /* Decode into out (reset first); TDV_EPARSE when not base64. */
 int tdv__sync_b64_decode(const char *s, size_t n, tdv_buf *out);
 
+/* Write a new file (O_EXCL, fsync'd; removed again on failure). */
+int tdv__sync_write_new(const char *path, const void *p, size_t n, unsigned mode);
+
 /* Read a whole file, at most max bytes. */
 int tdv__sync_read_file(const char *path, size_t max, tdv_buf *out);
 
@@ -74,6 +80,26 @@ int tdv__sync_verify(const char *signer_pem, const char *ca_file,
 /* Issue a certificate for pub signed by ca/ca_key. */
 int tdv__sync_issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *pub, const char *cn,
     const char *san, bool server, int days, X509 **out);
+/* Serial (lowercase hex), validity (ms since the epoch) and SHA-256 of
+ * the DER of a certificate; any output may be NULL. */
+int tdv__sync_cert_info(X509 *x, char serial[TDV_CERT_SERIAL_MAX + 1],
+    int64_t *not_before_ms, int64_t *not_after_ms, char sha256[65]);
+/* Checks of a certificate request from checkpoint cp (enrolment and
+ * renewal): PEM, self-signed, EC >= 256 or RSA >= 2048 bits, subject
+ * exactly CN = cp. TDV_EPARSE (unreadable) or TDV_EFORBIDDEN (names or
+ * key not allowed); *req and *pub are the caller's to free on TDV_OK. */
+int tdv__sync_csr_check(const char *csr, const char *cp, X509_REQ **req,
+    EVP_PKEY **pub);
+/* Issue a checkpoint certificate for pub and register it (replaces: the
+ * serial a renewal replaces, or NULL); PEM into pem. */
+int tdv__sync_issue_checkpoint(tdv_sync_server *s, EVP_PKEY *pub, const char *cp,
+    const char *replaces, tdv_buf *pem, char fp[65]);
+/* Renewal and identity routes (enrol.c). */
+int tdv__sync_route_renew(tdv_sync_server *s, const tdv__sync_request *rq,
+    tdv_buf *out, int *code, const char **ctype, tdv_sync_served *info);
+int tdv__sync_route_whoami(tdv_sync_server *s, const tdv__sync_request *rq,
+    tdv_buf *out, int *code, const char **ctype, tdv_sync_served *info);
+
 /* X509 as PEM text into out (appended). */
 int tdv__sync_x509_pem(X509 *x, tdv_buf *out);
 

@@ -534,6 +534,8 @@ static const struct route {
     {"GET", "/v1/pull/", true, true, 0, tdv__sync_route_pull},
     {"POST", "/v1/enrol", false, false, 16384, tdv__sync_route_enrol},
     {"GET", "/v1/ca", false, false, 0, tdv__sync_route_ca},
+    {"POST", "/v1/renew", false, true, 16384, tdv__sync_route_renew},
+    {"GET", "/v1/whoami", false, true, 0, tdv__sync_route_whoami},
 };
 
 /* Copy "METHOD TARGET HTTP/1.1" (the first line of hdr) out. */
@@ -594,6 +596,9 @@ tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms, tdv_sync_served *info
 		return TDV_ETIMEOUT;
 	set_timeouts(fd, s->timeout_ms);
 	SSL *ssl = SSL_new(s->ctx);
+	X509 *peer_cert = NULL;
+	char peer_serial[TDV_CERT_SERIAL_MAX + 1] = "";
+	int64_t peer_not_after = 0;
 	tdv_buf body, out;
 	tdv_buf_init(&body, TDV_SYNC_MAX_BATCH_BYTES);
 	tdv_buf_init(&out, TDV_SYNC_MAX_PULL_BYTES + 4096);
@@ -607,7 +612,10 @@ tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms, tdv_sync_served *info
 		goto out;
 	}
 	bool has_peer = SSL_get0_peer_certificate(ssl) != NULL;
-	if (has_peer && peer_id(ssl, info->peer, sizeof(info->peer)) != TDV_OK) {
+	if (has_peer && (peer_id(ssl, info->peer, sizeof(info->peer)) != TDV_OK ||
+			    (peer_cert = SSL_get1_peer_certificate(ssl)) == NULL ||
+			    tdv__sync_cert_info(peer_cert, peer_serial, NULL, &peer_not_after, NULL) !=
+				TDV_OK)) {
 		snprintf(info->message, sizeof(info->message), "client certificate unusable");
 		reply(ssl, 403, "Forbidden", "{\"error\":\"client certificate unusable\"}");
 		rc = TDV_EAUTH;
@@ -654,6 +662,27 @@ tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms, tdv_sync_served *info
 		rc = TDV_EHTTP;
 		goto out;
 	}
+	/* revocation: the register is asked at every connection, so a
+	 * checkpoint cut off centrally is refused from its next request on */
+	if (has_peer) {
+		char why[200];
+		int64_t not_before = 0;
+		(void)tdv__sync_cert_info(peer_cert, peer_serial, &not_before, NULL, NULL);
+		int crc = tdv_store_cert_check(s->central, peer_serial, info->peer, not_before, why,
+		    sizeof(why));
+		if (crc != TDV_OK) {
+			tdv_buf_reset(&out);
+			tdv__sync_json_error(&out, crc == TDV_ESYNC_REVOKED ? "revoked" : "unavailable",
+			    crc == TDV_ESYNC_REVOKED ? why : "revocation status unavailable");
+			int code = crc == TDV_ESYNC_REVOKED ? 403 : 503;
+			reply_n(ssl, code, reason_of(code), "application/json", (const char *)out.data,
+			    out.len);
+			snprintf(info->message, sizeof(info->message), "%d refused: %s", code,
+			    crc == TDV_ESYNC_REVOKED ? why : tdv_strerror(crc));
+			rc = crc == TDV_ESYNC_REVOKED ? crc : TDV_ESTORE;
+			goto out;
+		}
+	}
 	if (rt->needs_peer && !has_peer) {
 		reply(ssl, 403, "Forbidden", "{\"error\":\"client certificate required\"}");
 		snprintf(info->message, sizeof(info->message), "403 no client certificate");
@@ -685,8 +714,8 @@ tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms, tdv_sync_served *info
 		goto out;
 	}
 	tdv__sync_request rq = {method, target, query ? query : "",
-	    has_peer ? info->peer : NULL, (const char *)body.data ? (const char *)body.data : "",
-	    body.len};
+	    has_peer ? info->peer : NULL, has_peer ? peer_serial : NULL, peer_not_after,
+	    peer_cert, (const char *)body.data ? (const char *)body.data : "", body.len};
 	int code = 503;
 	const char *ctype = "application/json";
 	rc = rt->fn(s, &rq, &out, &code, &ctype, info);
@@ -694,6 +723,7 @@ tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms, tdv_sync_served *info
 	if (info->message[0] == '\0')
 		snprintf(info->message, sizeof(info->message), "%d %s", code, reason_of(code));
 out:
+	X509_free(peer_cert);
 	if (ssl != NULL) {
 		SSL_shutdown(ssl);
 		SSL_free(ssl);

@@ -97,7 +97,7 @@ grep -qx 'CPB,entry,referred,2,0,0,2,0' "$tmp/replica.csv" || fail "CPB referral
 ok "tdverify report on the read-only replica = the primary's figures (11 movements, 4 groups)"
 
 "$T" status --json --db "postgres:$replica?readonly=1" >"$tmp/status.json" || fail "status on the replica"
-grep -q '"schema":3' "$tmp/status.json" || fail "status schema: $(cat "$tmp/status.json")"
+grep -q '"schema":4' "$tmp/status.json" || fail "status schema: $(cat "$tmp/status.json")"
 grep -q '"checkpoint":"CPA","movements":7,' "$tmp/status.json" \
 	&& grep -q '"checkpoint":"CPB","movements":4,' "$tmp/status.json" \
 	|| fail "status lists the checkpoints: $(cat "$tmp/status.json")"

@@ -16,8 +16,9 @@
 # fresh store (drop its columns and indexes, forget its version row): the
 # earlier migrations are what the previous version wrote, unchanged.
 # LAST_* below name the last migration; the test checks they still match
-# the schema this build writes. (Migration 3 alters a table that holds
-# records: ADD COLUMN on movement, killed after the first ALTER ran.)
+# the schema this build writes. (Migration 4 creates the officer
+# assignment and certificate register tables and fills the assignment
+# from the officer table's records; killed after its script ran.)
 set -eu
 : "${TDV_SRC:?}" "${TDVERIFY:?}"
 T=$TDVERIFY
@@ -25,13 +26,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok   $*"; }
 command -v gdb >/dev/null || { apt-get install -y -q gdb >/dev/null 2>&1 || fail "gdb missing"; }
 
-LAST_VERSION=3
-LAST_COLUMNS="referral_outcome referral_reason referral_officer referral_time_ms referral_audit_seq"
-LAST_INDEXES="movement_document movement_referral"
-LAST_FIRST_SQL="ALTER TABLE movement ADD COLUMN referral_outcome"
+LAST_VERSION=4
+LAST_TABLES="officer_checkpoint sync_cert sync_cert_cutoff"
+LAST_INDEXES="sync_cert_checkpoint"
+LAST_FIRST_SQL="CREATE TABLE officer_checkpoint"
 undo_last() { # RUN-SQL-FUNCTION
-	for i in $LAST_INDEXES; do "$1" "DROP INDEX $i"; done
-	for c in $LAST_COLUMNS; do "$1" "ALTER TABLE movement DROP COLUMN $c"; done
+	for t in $LAST_TABLES; do "$1" "DROP TABLE $t"; done
 	"$1" "DELETE FROM schema_migration WHERE version = $LAST_VERSION"
 }
 
@@ -78,8 +78,10 @@ undo_last sq
 kill_in_migration "$db" sqlite3_exec
 [ "$(sq 'SELECT MAX(version) FROM schema_migration')" = $((LAST_VERSION - 1)) ] \
 	|| fail "sqlite: the killed migration left schema $(sq 'SELECT MAX(version) FROM schema_migration')"
-[ "$(sq "SELECT COUNT(*) FROM pragma_table_info('movement') WHERE name LIKE 'referral%'")" = 0 ] \
-	|| fail "sqlite: half a migration: a referral column exists"
+for t in $LAST_TABLES; do
+	[ -z "$(sq "SELECT name FROM sqlite_master WHERE name = '$t'")" ] \
+		|| fail "sqlite: half a migration: table $t exists"
+done
 for i in $LAST_INDEXES; do
 	[ -z "$(sq "SELECT name FROM sqlite_master WHERE name = '$i'")" ] \
 		|| fail "sqlite: half a migration: index $i exists"
@@ -116,8 +118,9 @@ for _ in $(seq 1 50); do
 done
 [ "$(pq 'SELECT MAX(version) FROM schema_migration')" = $((LAST_VERSION - 1)) ] \
 	|| fail "postgres: the killed migration left schema $(pq 'SELECT MAX(version) FROM schema_migration')"
-[ "$(pq "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'movement' AND column_name LIKE 'referral%'")" = 0 ] \
-	|| fail "postgres: half a migration: a referral column exists"
+for t in $LAST_TABLES; do
+	[ "$(pq "SELECT to_regclass('$t') IS NULL")" = t ] || fail "postgres: half a migration: table $t exists"
+done
 for i in $LAST_INDEXES; do
 	[ "$(pq "SELECT to_regclass('$i') IS NULL")" = t ] || fail "postgres: half a migration: index $i exists"
 done

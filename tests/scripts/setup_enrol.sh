@@ -99,7 +99,7 @@ head -c 20000 /dev/zero | tr '\0' 'a' | post | grep -qx 413 || fail "oversized e
 
 # --- the real enrolment ---
 enrol cp1 "$tok" CP1 --ca-fingerprint "$fp" >enrol.out || fail "enrol CP1: $(cat enrol.out)"
-grep -q '^officers: version 2' enrol.out && grep -q '^sltd: version 1' enrol.out &&
+grep -q '^officers: version 1' enrol.out && grep -q '^sltd: version 1' enrol.out &&
 	grep -q '^trust: version 1' enrol.out || fail "pulls at enrolment: $(cat enrol.out)"
 openssl x509 -in cp1/checkpoint.crt -noout -subject | grep -qx 'subject=CN = CP1' || fail "subject"
 openssl verify -CAfile central/ca.crt -purpose sslclient cp1/checkpoint.crt >/dev/null ||

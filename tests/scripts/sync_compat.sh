@@ -51,7 +51,7 @@ psql_bin=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
 pq() { "$psql_bin" "$conninfo" -q -v ON_ERROR_STOP=1 -At -c "$1"; }
 "$T" checkpoint add CPC --name "Compat post" --country UTO --db "$central" >/dev/null \
 	|| fail "central checkpoint add"
-[ "$(pq 'SELECT MAX(version) FROM schema_migration')" = 3 ] || fail "central is not at schema 3"
+[ "$(pq 'SELECT MAX(version) FROM schema_migration')" = 4 ] || fail "central is not at schema 4"
 
 "$T" sync serve --db "$central" --listen 127.0.0.1:0 --cert server.pem --key server.key \
 	--ca ca.pem >"$dir/serve.out" 2>>"$dir/serve.log" &
@@ -92,7 +92,7 @@ sq() { sqlite3 "$dir/cp.db" "$1"; }
 before=$(sq "SELECT group_concat(id || ':' || seq || ':' || decision, ',') FROM (SELECT * FROM movement ORDER BY seq)")
 local="sqlite:$dir/cp.db"
 "$T" status --db "$local" --json >"$dir/status.json" || fail "status on the old store"
-grep -q '"schema":3' "$dir/status.json" || fail "not migrated: $(cat "$dir/status.json")"
+grep -q '"schema":4' "$dir/status.json" || fail "not migrated: $(cat "$dir/status.json")"
 grep -q '"checkpoint":"CPC","movements":7,"last_seq":7,"sent_seq":4,"backlog":3' "$dir/status.json" \
 	|| fail "cursors after the upgrade: $(cat "$dir/status.json")"
 [ "$(sq "SELECT group_concat(id || ':' || seq || ':' || decision, ',') FROM (SELECT * FROM movement ORDER BY seq)")" = "$before" ] \

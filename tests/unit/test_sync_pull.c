@@ -293,6 +293,9 @@ test_officers_replaced(void)
 	CHECK_INT(tdv_store_officer_add(central, &a, "pw-a", 4, NULL, NULL), TDV_OK);
 	CHECK_INT(tdv_store_officer_add(central, &bb, "pw-b", 4, NULL, NULL), TDV_OK);
 	CHECK_INT(tdv_store_officer_add(local, &z, "pw-z", 4, NULL, "CP1"), TDV_OK);
+	tdv_checkpoint c1 = {"CP1", "One", "UTO"}, c2 = {"CP2", "Two", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(central, &c1), TDV_OK);
+	CHECK_INT(tdv_store_checkpoint_put(central, &c2), TDV_OK);
 	bool published = false;
 	int64_t v = 0;
 	char err[200];
@@ -307,7 +310,7 @@ test_officers_replaced(void)
 	CHECK(!published);
 	tdv_buf b;
 	tdv_buf_init(&b, TDV_SYNC_MAX_PULL_BYTES);
-	CHECK_INT(tdv_sync_pull_reply(central, "officers", 0, &b), TDV_OK);
+	CHECK_INT(tdv_sync_pull_reply_for(central, "officers", "CP1", 0, &b), TDV_OK);
 	CHECK(strstr(tdv_buf_cstr(&b), "pw-a") == NULL);
 	tdv_sync_pull_result r;
 	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
@@ -322,7 +325,7 @@ test_officers_replaced(void)
 		      sizeof(err)),
 	    TDV_OK);
 	CHECK(published);
-	CHECK_INT(tdv_sync_pull_reply(central, "officers", 1, &b), TDV_OK);
+	CHECK_INT(tdv_sync_pull_reply_for(central, "officers", "CP1", 1, &b), TDV_OK);
 	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
 		      &r, err, sizeof(err)),
 	    TDV_OK);
@@ -333,6 +336,86 @@ test_officers_replaced(void)
 	tdv_audit_report rep;
 	CHECK_INT(tdv_store_audit_verify(local, NULL, &rep), TDV_OK);
 	CHECK(rep.intact);
+	tdv_buf_free(&b);
+}
+
+static int
+collect_assign(void *ctx, const char *checkpoint)
+{
+	char *seen = ctx;
+	size_t n = strlen(seen);
+	snprintf(seen + n, 128 - n, "%s,", checkpoint);
+	return 0;
+}
+
+static int
+collect_export(void *ctx, const tdv_officer *o, const char *hash)
+{
+	char *seen = ctx;
+	size_t n = strlen(seen);
+	if (strncmp(hash, "$argon2id$", 10) != 0)
+		return TDV_EINVAL;
+	snprintf(seen + n, 128 - n, "%s,", o->id);
+	return 0;
+}
+
+/* Officer assignment: each checkpoint gets only the accounts assigned to
+ * it (or to all); moving an account disables it where it left. */
+static void
+test_officers_assigned(void)
+{
+	char err[200];
+	bool published = false;
+	int64_t v = 0, v2 = 0;
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_PULL_BYTES);
+	/* offa (from the test above, assigned to all) goes to CP2 only */
+	CHECK_INT(tdv_store_officer_assign(central, "offa", "*", false, "hq", NULL), TDV_OK);
+	CHECK_INT(tdv_store_officer_assign(central, "offa", "CP2", true, "hq", NULL), TDV_OK);
+	CHECK_INT(tdv_store_officer_assign(central, "nobody", "CP2", true, "hq", NULL), TDV_ENOENT);
+	CHECK_INT(tdv_store_officer_assign(central, "offa", "bad id!", true, "hq", NULL), TDV_EINVAL);
+	CHECK_INT(tdv_sync_publish_officers(central, p_pub, p_pubkey, &published, &v, err,
+		      sizeof(err)),
+	    TDV_OK);
+	CHECK(published);
+	CHECK_INT(tdv_sync_pull_reply_for(central, "officers", "CP1", 2, &b), TDV_OK);
+	tdv_sync_pull_result r;
+	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
+		      &r, err, sizeof(err)),
+	    TDV_OK);
+	CHECK_INT(r.changed, 1); /* offa disabled at CP1 */
+	tdv_officer got;
+	CHECK_INT(tdv_store_officer_get(local, "offa", &got), TDV_OK);
+	CHECK(!got.active);
+	CHECK_INT(tdv_store_officer_authenticate(local, "offa", "pw-a", 4, "CP1", &got), TDV_EAUTH);
+	/* CP2's own list holds offa (and offb, assigned to all) */
+	CHECK_INT(tdv_store_pub_latest(central, "officers@CP2", &v2, NULL), TDV_OK);
+	CHECK(v2 >= 1);
+	char ids[128] = "";
+	CHECK_INT(tdv_store_officer_export_for(central, "CP2", collect_export, ids), TDV_OK);
+	CHECK_STR(ids, "offa,offb,");
+	ids[0] = '\0';
+	CHECK_INT(tdv_store_officer_export_for(central, "CP1", collect_export, ids), TDV_OK);
+	CHECK_STR(ids, "offb,");
+	/* the assignments as listed */
+	char seen[128] = "";
+	CHECK_INT(tdv_store_officer_assignments(central, "offa", collect_assign, seen), TDV_OK);
+	CHECK_STR(seen, "CP2,");
+	seen[0] = '\0';
+	CHECK_INT(tdv_store_officer_assignments(central, "offb", collect_assign, seen), TDV_OK);
+	CHECK_STR(seen, "*,");
+	/* a checkpoint's first own list continues the shared numbering */
+	tdv_checkpoint c3 = {"CP3", "Three", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(central, &c3), TDV_OK);
+	int64_t shared = 0;
+	CHECK_INT(tdv_sync_publish(central, "officers", "full", "[]", 2, p_pub, p_pubkey, &shared,
+		      err, sizeof(err)),
+	    TDV_OK);
+	CHECK_INT(tdv_sync_publish_officers_for(central, "CP3", p_pub, p_pubkey, &published, &v, err,
+		      sizeof(err)),
+	    TDV_OK);
+	CHECK(published);
+	CHECK_INT(v, shared + 1);
 	tdv_buf_free(&b);
 }
 
@@ -371,6 +454,7 @@ main(void)
 	RUN(test_reply_chooses_versions);
 	RUN(test_apply_and_refusals);
 	RUN(test_officers_replaced);
+	RUN(test_officers_assigned);
 	RUN(test_enrol_tokens);
 	tdv_store_free(&local);
 	tdv_store_free(&central);

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,7 +46,10 @@ sync_usage(FILE *f)
 	    "                           [--cert-days N] [--max-requests N]\n"
 	    "       tdverify sync publish --db URI (--dir D | --publisher-cert F --publisher-key F)\n"
 	    "                           (--sltd CSV | --sltd-delta CSV | --watchlist CSV |\n"
-	    "                            --trust-dir DIR | --officers)\n\n"
+	    "                            --trust-dir DIR | --officers)\n"
+	    "       tdverify sync renew --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
+	    "       tdverify sync revoke --db URI (--checkpoint ID | --serial HEX) [--reason R] [--by ID]\n"
+	    "       tdverify sync certs --db URI [--checkpoint ID] [--json]\n\n"
 	    "push    send the checkpoint's unsent audit entries and movements in\n"
 	    "        batches (default 500 records) until none are left; a batch is\n"
 	    "        marked sent only when the centre acknowledged it, so a cut link\n"
@@ -60,7 +64,8 @@ sync_usage(FILE *f)
 	    "        Files go to --lists (default DIR/lists with --dir, else var/lists):\n"
 	    "        sltd.idx, watchlist.csv, trust -> trust.vN.TIME/.\n"
 	    "status  the backlog: records not yet acknowledged, age of the oldest;\n"
-	    "        each list's version, when it was published and pulled\n"
+	    "        each list's version, when it was published and pulled; with\n"
+	    "        --dir or --cert the certificate's serial and expiry\n"
 	    "serve   the central end: accept batches and pulls from checkpoints whose\n"
 	    "        client certificate (CN = checkpoint id) is signed by --ca, store\n"
 	    "        them in --db (normally postgres:...); with --enrol-ca-key (or --dir)\n"
@@ -68,7 +73,14 @@ sync_usage(FILE *f)
 	    "        --dir D: the directory made by 'tdverify setup central'.\n"
 	    "publish (central) sign and store the next version of a list; checkpoints\n"
 	    "        get it at their next pull. --officers publishes the accounts when\n"
-	    "        they changed (serve also does that on each pull).\n\n"
+	    "        they changed (serve also does that on each pull); each checkpoint\n"
+	    "        gets the accounts assigned to it (tdverify officer assign).\n"
+	    "renew   (checkpoint) new key pair and certificate, requested with the\n"
+	    "        current certificate before it expires; the old certificate is\n"
+	    "        refused once the centre has seen the new one used.\n"
+	    "revoke  (central) cut a checkpoint (all its certificates) or one\n"
+	    "        certificate off: the server refuses it from the next connection.\n"
+	    "certs   (central) the certificates issued, their expiry and revocation.\n\n"
 	    "exit status: push/pull: 0 done, 1 link failure (retry later), 2 usage or\n"
 	    "refused; status: 0; serve: 0 after --max-requests or SIGTERM\n");
 }
@@ -76,7 +88,7 @@ sync_usage(FILE *f)
 struct sync_opts {
 	const char *db, *checkpoint, *server, *cert, *key, *ca, *listen;
 	const char *dir, *lists, *kinds, *pub_cert, *pub_key, *enrol_key;
-	const char *sltd, *sltd_delta, *watchlist, *trust_dir;
+	const char *sltd, *sltd_delta, *watchlist, *trust_dir, *serial, *reason, *by;
 	int batch, timeout_ms, interval, max_requests, cert_days;
 	bool daemon, json, officers;
 	char pathbuf[8][PATH_MAX];
@@ -265,6 +277,13 @@ push_pass(tdv_store *st, const struct sync_opts *o, const tdv_sync_tls *tls,
 			code = CLI_INVALID;
 			break;
 		}
+		if (status == 403 && strstr(tdv_buf_cstr(&reply), "\"status\":\"revoked\"")) {
+			cli_error("sync: this checkpoint's certificate has been revoked by"
+				  " headquarters, nothing was sent: %s",
+			    tdv_buf_cstr(&reply));
+			code = CLI_USAGE;
+			break;
+		}
 		if (status != 200) {
 			cli_error("sync: batch refused (HTTP %d): %s", status, tdv_buf_cstr(&reply));
 			code = CLI_USAGE;
@@ -402,6 +421,202 @@ do_publish(struct sync_opts *o)
 	return CLI_OK;
 }
 
+static void
+iso_ms(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "?");
+}
+
+#define RENEW_WARN_DAYS 30
+
+/* This checkpoint's certificate: serial and expiry. */
+static int
+print_cert(const char *file, bool json)
+{
+	tdv_cert_rec c;
+	int rc = tdv_sync_pki_cert_info(file, &c);
+	if (rc != TDV_OK)
+		return cli_error("sync status: certificate %s: %s", file, tdv_strerror(rc));
+	char until[32];
+	iso_ms(c.not_after_ms, until);
+	long days = (long)((c.not_after_ms - tdv_store_now_ms()) / 86400000);
+	if (json)
+		printf("{\"certificate\":\"%s\",\"serial\":\"%s\",\"subject\":\"%s\","
+		       "\"not_after\":\"%s\",\"days_left\":%ld,\"renew\":%s}\n",
+		    file, c.serial, c.checkpoint, until, days,
+		    days < RENEW_WARN_DAYS ? "true" : "false");
+	else
+		printf("certificate: %s, serial %s, expires %s (%ld days%s)\n", c.checkpoint,
+		    c.serial, until, days,
+		    days < 0 ? ": EXPIRED, enrol again" :
+		    days < RENEW_WARN_DAYS ? ": renew now with 'tdverify sync renew'" : "");
+	return CLI_OK;
+}
+
+static int
+do_renew(struct sync_opts *o)
+{
+	apply_dir(o, false);
+	if (!o->checkpoint || !o->server || !o->cert || !o->key || !o->ca)
+		return cli_error("sync renew: --checkpoint, --server and --dir (or --cert, --key, --ca) are required");
+	char host[256];
+	int port = 0;
+	if (split_host_port(o->server, host, sizeof(host), &port) != CLI_OK)
+		return CLI_USAGE;
+	tdv_cert_rec old, got;
+	if (tdv_sync_pki_cert_info(o->cert, &old) != TDV_OK)
+		memset(&old, 0, sizeof(old));
+	tdv_sync_tls tls = {o->cert, o->key, o->ca};
+	char err[320] = "";
+	int rc = tdv_sync_renew(&tls, host, port, o->checkpoint, o->timeout_ms, &got, err,
+	    sizeof(err));
+	if (rc != TDV_OK) {
+		fprintf(stderr, "tdverify: sync renew: %s%s%s\n", tdv_strerror(rc), err[0] ? ": " : "",
+		    err);
+		return rc == TDV_EIO || rc == TDV_ETIMEOUT ? CLI_INVALID : CLI_USAGE;
+	}
+	/* one request with the new certificate: the centre then retires the
+	 * old one */
+	tdv_buf reply;
+	tdv_buf_init(&reply, 4096);
+	int status = 0;
+	char err2[256] = "";
+	rc = tdv_sync_client_request(&tls, host, port, "GET", "/v1/whoami", NULL, 0, o->timeout_ms,
+	    &reply, &status, err2, sizeof(err2));
+	bool confirmed = rc == TDV_OK && status == 200 && strstr(tdv_buf_cstr(&reply), got.serial);
+	tdv_buf_free(&reply);
+	char until[32];
+	iso_ms(got.not_after_ms, until);
+	if (o->json) {
+		printf("{\"checkpoint\":\"%s\",\"old_serial\":\"%s\",\"serial\":\"%s\","
+		       "\"not_after\":\"%s\",\"confirmed\":%s}\n",
+		    o->checkpoint, old.serial, got.serial, until, confirmed ? "true" : "false");
+	} else {
+		printf("%s: certificate renewed%s: serial %s, valid until %s\n", o->checkpoint,
+		    err[0] ? " (an interrupted renewal finished)" : "", got.serial, until);
+		if (confirmed)
+			printf("%s: the centre accepted it; the old certificate (serial %s) is no"
+			       " longer accepted\n",
+			    o->checkpoint, old.serial[0] ? old.serial : "?");
+	}
+	if (!confirmed) {
+		fprintf(stderr, "tdverify: sync renew: the new certificate is in place but the centre"
+				" has not confirmed it yet (%s); the next push confirms it\n",
+		    err2[0] ? err2 : "no answer");
+		return CLI_INVALID;
+	}
+	return CLI_OK;
+}
+
+static int
+do_revoke(struct sync_opts *o)
+{
+	if (o->db == NULL || (o->checkpoint == NULL) == (o->serial == NULL))
+		return cli_error("sync revoke: --db and one of --checkpoint or --serial are required");
+	char serial[TDV_CERT_SERIAL_MAX + 1] = "";
+	if (o->serial != NULL) {
+		/* as printed by openssl x509 -serial: hex, ':' allowed,
+		 * upper or lower case; stored lowercase without leading 0s */
+		size_t n = 0;
+		const char *p = o->serial;
+		if (strncasecmp(p, "serial=", 7) == 0)
+			p += 7;
+		for (; *p != '\0'; p++) {
+			char c = *p;
+			if (c == ':')
+				continue;
+			if (c >= 'A' && c <= 'F')
+				c = (char)(c - 'A' + 'a');
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) || n >= TDV_CERT_SERIAL_MAX)
+				return cli_error("sync revoke: --serial: hexadecimal, at most %d digits",
+				    TDV_CERT_SERIAL_MAX);
+			if (n == 0 && c == '0')
+				continue;
+			serial[n++] = c;
+		}
+		if (n == 0)
+			serial[n++] = '0';
+		serial[n] = '\0';
+	}
+	const char *reason = o->reason ? o->reason : "unspecified";
+	tdv_store *st = cli_store_open(o->db);
+	if (st == NULL)
+		return CLI_USAGE;
+	int count = 0;
+	int rc = tdv_store_cert_revoke(st, o->checkpoint, o->serial ? serial : NULL, reason, o->by,
+	    &count);
+	int code = CLI_OK;
+	if (rc != TDV_OK)
+		code = cli_error("sync revoke: %s%s%s", tdv_strerror(rc),
+		    tdv_store_errmsg(st)[0] ? ": " : "", tdv_store_errmsg(st));
+	else if (o->json)
+		printf("{\"%s\":\"%s\",\"revoked\":%d,\"reason\":\"%s\"}\n",
+		    o->checkpoint ? "checkpoint" : "serial", o->checkpoint ? o->checkpoint : serial,
+		    count, reason);
+	else if (o->checkpoint)
+		printf("checkpoint %s revoked (%d registered certificate%s, and any other issued"
+		       " before now): %s\n",
+		    o->checkpoint, count, count == 1 ? "" : "s", reason);
+	else
+		printf("certificate %s revoked%s: %s\n", serial, count ? "" : " (already)", reason);
+	tdv_store_free(&st);
+	return code;
+}
+
+struct certs_ctx {
+	bool json;
+	int n;
+};
+
+static int
+cert_line(void *ctx, const tdv_cert_rec *c)
+{
+	struct certs_ctx *x = ctx;
+	char until[32], revoked[32] = "";
+	iso_ms(c->not_after_ms, until);
+	if (c->revoked_ms)
+		iso_ms(c->revoked_ms, revoked);
+	long days = (long)((c->not_after_ms - tdv_store_now_ms()) / 86400000);
+	const char *state = c->revoked_ms ? "revoked" : days < 0 ? "expired"
+	    : c->first_used_ms || c->replaces[0] == '\0' ? "valid" : "issued, not yet used";
+	if (x->json)
+		printf("{\"checkpoint\":\"%s\",\"serial\":\"%s\",\"not_after\":\"%s\","
+		       "\"days_left\":%ld,\"state\":\"%s\",\"renews\":\"%s\",\"revoked\":\"%s\","
+		       "\"reason\":\"%s\"}\n",
+		    c->checkpoint, c->serial, c->not_after_ms ? until : "", days, state, c->replaces,
+		    revoked, c->revoked_reason);
+	else
+		printf("%-12s %-34s %s  %s%s%s%s\n", c->checkpoint[0] ? c->checkpoint : "?",
+		    c->serial, c->not_after_ms ? until : "(unknown expiry)    ", state,
+		    c->revoked_ms ? " " : "", revoked, c->revoked_ms ? "" : "");
+	if (!x->json && c->revoked_ms)
+		printf("%-12s   reason: %s (by %s)\n", "", c->revoked_reason, c->revoked_by);
+	x->n++;
+	return 0;
+}
+
+static int
+do_certs(struct sync_opts *o)
+{
+	if (o->db == NULL)
+		return cli_error("sync certs: --db is required");
+	tdv_store *st = cli_store_open(o->db);
+	if (st == NULL)
+		return CLI_USAGE;
+	struct certs_ctx x = {o->json, 0};
+	int rc = tdv_store_cert_list(st, o->checkpoint, cert_line, &x);
+	int code = CLI_OK;
+	if (rc != TDV_OK)
+		code = cli_error("sync certs: %s", tdv_strerror(rc));
+	else if (x.n == 0 && !o->json)
+		printf("no certificates registered\n");
+	tdv_store_free(&st);
+	return code;
+}
+
 static int
 do_status(struct sync_opts *o)
 {
@@ -418,6 +633,9 @@ do_status(struct sync_opts *o)
 	else {
 		print_backlog(o->checkpoint, &b, o->json);
 		print_lists(st, o->json);
+		apply_dir(o, false);
+		if (o->cert != NULL)
+			code = print_cert(o->cert, o->json);
 	}
 	tdv_store_free(&st);
 	return code;
@@ -540,6 +758,12 @@ cmd_sync(int argc, char **argv)
 			val = &o.watchlist;
 		} else if (cli_flag(a, "--trust-dir")) {
 			val = &o.trust_dir;
+		} else if (cli_flag(a, "--serial")) {
+			val = &o.serial;
+		} else if (cli_flag(a, "--reason")) {
+			val = &o.reason;
+		} else if (cli_flag(a, "--by")) {
+			val = &o.by;
 		} else if (cli_flag(a, "--officers")) {
 			o.officers = true;
 		} else if (cli_flag(a, "--cert-days")) {
@@ -585,6 +809,13 @@ cmd_sync(int argc, char **argv)
 		return do_status(&o);
 	if (strcmp(argv[1], "serve") == 0)
 		return do_serve(&o);
-	return cli_error("sync: unknown subcommand '%s' (push, pull, status, serve, publish)",
+	if (strcmp(argv[1], "renew") == 0)
+		return do_renew(&o);
+	if (strcmp(argv[1], "revoke") == 0)
+		return do_revoke(&o);
+	if (strcmp(argv[1], "certs") == 0)
+		return do_certs(&o);
+	return cli_error("sync: unknown subcommand '%s' (push, pull, status, serve, publish,"
+			 " renew, revoke, certs)",
 	    argv[1]);
 }
