@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,10 +161,12 @@ pg_script(tdv_store *s, const char *sql)
 	return rc;
 }
 
-/* COPY ... FROM STDIN in one go; the server's verdict (a unique
- * violation, a bad row) comes with the final result. */
+/* COPY ... FROM STDIN in steps: begin, rows as they come (sent at once,
+ * so the server works on them while the caller prepares the next), end
+ * (or abort: the server then fails the COPY, and the transaction). The
+ * server's verdict (a unique violation, a bad row) comes with the end. */
 static int
-pg_copy_in(tdv_store *s, const char *target, const char *rows, size_t len)
+pg_copy_begin(tdv_store *s, const char *target)
 {
 	PGconn *c = s->impl;
 	char sql[1024];
@@ -178,13 +181,29 @@ pg_copy_in(tdv_store *s, const char *target, const char *rows, size_t len)
 		return rc;
 	}
 	PQclear(res);
-	bool sent = true;
-	for (size_t off = 0; sent && off < len; off += 1u << 18) {
+	return TDV_OK;
+}
+
+static int
+pg_copy_put(tdv_store *s, const char *rows, size_t len)
+{
+	PGconn *c = s->impl;
+	for (size_t off = 0; off < len; off += 1u << 18) {
 		size_t n = len - off < (1u << 18) ? len - off : (1u << 18);
-		sent = PQputCopyData(c, rows + off, (int)n) == 1;
+		if (PQputCopyData(c, rows + off, (int)n) != 1) {
+			tdv__store_set_err(s, PQerrorMessage(c));
+			return TDV_EIO;
+		}
 	}
-	if (PQputCopyEnd(c, sent ? NULL : "client could not send the rows") != 1)
-		sent = false;
+	return TDV_OK;
+}
+
+static int
+pg_copy_end(tdv_store *s, bool abort)
+{
+	PGconn *c = s->impl;
+	PGresult *res;
+	bool sent = PQputCopyEnd(c, abort ? "refused by the client" : NULL) == 1;
 	int rc = TDV_OK;
 	while ((res = PQgetResult(c)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == TDV_OK)
@@ -195,7 +214,19 @@ pg_copy_in(tdv_store *s, const char *target, const char *rows, size_t len)
 		tdv__store_set_err(s, PQerrorMessage(c));
 		rc = TDV_EIO;
 	}
-	return rc;
+	return abort && rc == TDV_OK ? TDV_ESTORE : rc;
+}
+
+/* COPY ... FROM STDIN in one go. */
+static int
+pg_copy_in(tdv_store *s, const char *target, const char *rows, size_t len)
+{
+	int rc = pg_copy_begin(s, target);
+	if (rc != TDV_OK)
+		return rc;
+	int put = pg_copy_put(s, rows, len);
+	rc = pg_copy_end(s, put != TDV_OK);
+	return put != TDV_OK ? put : rc;
 }
 
 static void
@@ -211,6 +242,9 @@ static const tdv__db_ops pg_ops = {
 	.script = pg_script,
 	.close = pg_close,
 	.copy_in = pg_copy_in,
+	.copy_begin = pg_copy_begin,
+	.copy_put = pg_copy_put,
+	.copy_end = pg_copy_end,
 	.begin_sql = "BEGIN",
 };
 

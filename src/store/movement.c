@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 #include <time.h>
+
+#include <openssl/evp.h>
 
 #include "store/store_int.h"
 #include "tdv/date.h"
@@ -184,36 +187,96 @@ age_band(const char *birth, const char *day)
 	return "60+";
 }
 
+/*
+ * The content hash: SHA-256 over the fields in a fixed order, each as its
+ * 8-byte big-endian length and its bytes (the layout of tdv__hasher_str,
+ * integers as decimal text). Built here into one buffer and digested in
+ * one go with a SHA-256 fetched once: sync ingest hashes every movement it
+ * receives, and the hasher's per-field calls were most of that cost.
+ * test_sync_batch_parse checks it against tdv__hasher field by field.
+ */
+static EVP_MD *movement_md;
+static once_flag movement_md_once = ONCE_FLAG_INIT;
+
+static void
+movement_md_fetch(void)
+{
+	movement_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static size_t
+hash_field(unsigned char *out, const char *s, size_t max)
+{
+	size_t n = s != NULL ? strnlen(s, max) : 0;
+	for (int i = 0; i < 8; i++)
+		out[i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+	if (n > 0)
+		memcpy(out + 8, s, n);
+	return 8 + n;
+}
+
+#define HF(s) (at += hash_field(msg + at, (s), sizeof(s)))
+#define HC(s) (at += hash_field(msg + at, (s), strlen(s)))
+
 int
 tdv__movement_hash(const tdv_movement *m, char hex[65])
 {
-	tdv__hasher *h = tdv__hasher_new();
-	if (h == NULL)
-		return TDV_ENOMEM;
-	char sex[2] = {m->sex, '\0'};
-	tdv__hasher_str(h, "tdv-movement-1");
-	tdv__hasher_str(h, m->id);
-	tdv__hasher_str(h, m->checkpoint_id);
-	tdv__hasher_i64(h, m->seq);
-	tdv__hasher_i64(h, m->time_ms);
-	tdv__hasher_str(h, tdv_direction_name(m->direction));
-	tdv__hasher_str(h, m->officer_id);
-	tdv__hasher_str(h, m->document_code);
-	tdv__hasher_str(h, m->issuing_state);
-	tdv__hasher_str(h, m->document_number);
-	tdv__hasher_str(h, m->nationality);
-	tdv__hasher_str(h, m->surname);
-	tdv__hasher_str(h, m->given_names);
-	tdv__hasher_str(h, sex);
-	tdv__hasher_str(h, m->birth_date);
-	tdv__hasher_str(h, m->expiry_date);
-	tdv__hasher_str(h, m->verdict);
-	tdv__hasher_str(h, tdv_decision_name(m->decision));
-	tdv__hasher_str(h, m->reason);
-	tdv__hasher_str(h, m->fraud_type);
-	tdv__hasher_str(h, m->checks_json);
-	return tdv__hasher_final(&h, hex);
+	/* every field but the checks, each at most its array's size, 22
+	 * length prefixes and 2 integers of at most 20 digits */
+	unsigned char msg[sizeof(tdv_movement) - sizeof(m->checks_json) + 22 * 8 + 64];
+	char seq[24], tms[24], sex[2] = {m->sex, '\0'};
+	const char *dir = tdv_direction_name(m->direction);
+	const char *dec = tdv_decision_name(m->decision);
+	snprintf(seq, sizeof(seq), "%" PRId64, m->seq);
+	snprintf(tms, sizeof(tms), "%" PRId64, m->time_ms);
+	size_t at = 0;
+	HC("tdv-movement-1");
+	HF(m->id);
+	HF(m->checkpoint_id);
+	HC(seq);
+	HC(tms);
+	HC(dir != NULL ? dir : "");
+	HF(m->officer_id);
+	HF(m->document_code);
+	HF(m->issuing_state);
+	HF(m->document_number);
+	HF(m->nationality);
+	HF(m->surname);
+	HF(m->given_names);
+	HC(sex);
+	HF(m->birth_date);
+	HF(m->expiry_date);
+	HF(m->verdict);
+	HC(dec != NULL ? dec : "");
+	HF(m->reason);
+	HF(m->fraud_type);
+	size_t cn = strnlen(m->checks_json, sizeof(m->checks_json));
+	unsigned char clen[8];
+	for (int i = 0; i < 8; i++)
+		clen[i] = (unsigned char)((uint64_t)cn >> (56 - 8 * i));
+	call_once(&movement_md_once, movement_md_fetch);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	int ok = movement_md != NULL && ctx != NULL &&
+	    EVP_DigestInit_ex2(ctx, movement_md, NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, msg, at) == 1 && EVP_DigestUpdate(ctx, clen, 8) == 1 &&
+	    EVP_DigestUpdate(ctx, m->checks_json, cn) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return ctx == NULL ? TDV_ENOMEM : TDV_ECRYPTO;
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+	return TDV_OK;
 }
+
+#undef HF
+#undef HC
 
 #define MOVEMENT_INSERT_COLS                                                   \
 	"id, checkpoint_id, seq, time_ms, day, direction, officer_id,"         \
@@ -309,6 +372,30 @@ tdv__movements_copy(tdv_store *s, const tdv_buf *rows)
 		return TDV_OK;
 	return s->ops->copy_in(s, "movement (" MOVEMENT_INSERT_COLS ")",
 	    (const char *)rows->data, rows->len);
+}
+
+int
+tdv__movements_copy_begin(tdv_store *s)
+{
+	if (s->ops->copy_begin == NULL || s->tx_depth == 0)
+		return TDV_EINVAL;
+	return s->ops->copy_begin(s, "movement (" MOVEMENT_INSERT_COLS ")");
+}
+
+int
+tdv__movements_copy_put(tdv_store *s, const tdv_buf *rows)
+{
+	if (s->ops->copy_put == NULL || s->tx_depth == 0)
+		return TDV_EINVAL;
+	return rows->len ? s->ops->copy_put(s, (const char *)rows->data, rows->len) : TDV_OK;
+}
+
+int
+tdv__movements_copy_end(tdv_store *s, bool abort)
+{
+	if (s->ops->copy_end == NULL || s->tx_depth == 0)
+		return TDV_EINVAL;
+	return s->ops->copy_end(s, abort);
 }
 
 int

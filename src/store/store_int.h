@@ -47,6 +47,11 @@ typedef struct tdv__db_ops {
 	 * (SQLite: multi-row INSERTs instead). */
 	int (*copy_in)(tdv_store *s, const char *target, const char *rows,
 	    size_t len);
+	/* The same in steps (NULL with copy_in): rows sent as they are
+	 * ready; copy_end(abort) makes the server fail the COPY. */
+	int (*copy_begin)(tdv_store *s, const char *target);
+	int (*copy_put)(tdv_store *s, const char *rows, size_t len);
+	int (*copy_end)(tdv_store *s, bool abort);
 	const char *begin_sql; /* "BEGIN IMMEDIATE" / "BEGIN" */
 } tdv__db_ops;
 
@@ -141,6 +146,11 @@ int tdv__copy_int(tdv_buf *b, int64_t v, bool last);
  * appended rows at once. */
 int tdv__movement_copy_row(tdv_buf *b, const tdv_movement *m, bool checks_checked);
 int tdv__movements_copy(tdv_store *s, const tdv_buf *rows);
+/* The same streamed: begin, send rows (any number of times), end; end
+ * with abort true fails the COPY and with it the transaction. */
+int tdv__movements_copy_begin(tdv_store *s);
+int tdv__movements_copy_put(tdv_store *s, const tdv_buf *rows);
+int tdv__movements_copy_end(tdv_store *s, bool abort);
 
 /* Movement rows for the other record files: the column list (to SELECT),
  * its count, and the loader of one row; text field check. */

@@ -291,16 +291,26 @@ tdv_sync_backlog_get(tdv_store *local, const char *checkpoint,
 /* ---- ingest ---- */
 
 /*
- * Ingest in two steps. Reading: the strict parser (batch_parse.c) hands
- * every record over as it is read; identities and counts are checked
- * there, audit entries are kept, and on PostgreSQL each movement of the
- * normal case (recorded by an audit entry of this batch that names its
- * hash) is formatted straight into the COPY rows. Nothing is written
- * until the whole body has been read and found well-formed. Writing: one
- * transaction; the run of audit entries and the movements each go in
- * with one statement when they extend what is stored, anything else
- * (resends, conflicts, gaps) record by record, the movements then read
- * again from the body.
+ * The strict parser (batch_parse.c) hands every record over as it is
+ * read; identities and counts are checked there and audit entries kept.
+ * Everything is written in one transaction that commits only when the
+ * whole body has been read and found well-formed and every record
+ * accepted; any refusal rolls it back, so nothing is half-written.
+ *
+ * PostgreSQL, the normal case (a run of new audit entries extending the
+ * chain held centrally, then movements each recorded by an entry of that
+ * run naming its hash, none of their seqs stored yet): when the audit
+ * array has been read, the transaction opens, the run goes in by one COPY
+ * and a COPY of the movements starts; each movement is formatted straight
+ * into its COPY row as it is read and the rows are sent as they fill, so
+ * the server stores them while the rest of the body is read. A movement
+ * that is not of that case, a refusal or a failed COPY abandons this
+ * (rolled back) and the batch goes the general way below.
+ *
+ * The general way, after the whole body was read: the run of audit entries
+ * and the movements each in one statement when they extend what is
+ * stored, anything else (resends, conflicts, gaps) record by record, the
+ * movements then read again from the body; the exact refusal is named.
  */
 
 struct ingest {
@@ -316,6 +326,9 @@ struct ingest {
 	bool copy;       /* every movement so far is in rows */
 	tdv_buf rows;
 	int64_t lo, hi;  /* movement seqs */
+	bool tx;         /* the streamed transaction is open */
+	bool streaming;  /* ... with the audit run in and the movement COPY open */
+	int64_t max_stored; /* highest movement seq stored when it opened */
 	tdv_referral_outcome *rs;
 	size_t nr, rs_cap;
 };
@@ -392,6 +405,55 @@ linked_in_run(const tdv_movement *m, const tdv_audit_entry *ea, size_t na)
 	return strcmp(e->detail + 7, h) == 0;
 }
 
+#define STREAM_CHUNK (64u << 10) /* rows sent to the server at a time */
+
+/* Leave the streamed attempt: nothing of it stays (rolled back). */
+static void
+stream_abandon(struct ingest *in)
+{
+	if (in->streaming)
+		(void)tdv__movements_copy_end(in->central, true);
+	if (in->tx)
+		(void)tdv_store_rollback(in->central);
+	in->tx = in->streaming = false;
+	in->copy = false;
+}
+
+/* The audit array is read: open the transaction, append the run, start
+ * the movement COPY. Any failure here only means the general way. */
+static void
+stream_start(struct ingest *in)
+{
+	tdv_store *central = in->central;
+	tdv_checkpoint known;
+	if (tdv_store_checkpoint_get(central, in->peer, &known) != TDV_OK ||
+	    tdv_store_begin(central) != TDV_OK) {
+		in->copy = false;
+		return;
+	}
+	in->tx = true;
+	const tdv_audit_entry **pa = calloc(in->na, sizeof(*pa));
+	int rc = pa != NULL ? TDV_OK : TDV_ENOMEM;
+	for (size_t i = 0; pa != NULL && i < in->na; i++)
+		pa[i] = &in->ea[i];
+	if (rc == TDV_OK)
+		rc = tdv__audit_append_run(central, pa, (int)in->na);
+	free(pa);
+	if (rc == TDV_OK) {
+		tdv__param p[] = {TDV__TEXT(in->peer)};
+		rc = tdv__exec(central,
+		    "SELECT COALESCE(MAX(seq), 0) FROM movement WHERE checkpoint_id = $1", p, 1,
+		    tdv__i64_row, &in->max_stored);
+	}
+	if (rc == TDV_OK)
+		rc = tdv__movements_copy_begin(central);
+	if (rc != TDV_OK) {
+		stream_abandon(in);
+		return;
+	}
+	in->streaming = true;
+}
+
 static int
 on_movement(void *ctx, size_t i, size_t off, tdv_movement *m)
 {
@@ -410,8 +472,16 @@ on_movement(void *ctx, size_t i, size_t off, tdv_movement *m)
 	 * not (or does not validate) sends the batch the record-by-record
 	 * way, which names the refusal exactly */
 	if (in->copy && (!in->audit_done || linked_in_run(m, in->ea, in->na) != 1 ||
+			    (in->streaming && m->seq <= in->max_stored) ||
 			    tdv__movement_copy_row(&in->rows, m, true) != TDV_OK))
 		in->copy = false;
+	if (in->streaming && !in->copy) {
+		stream_abandon(in);
+	} else if (in->streaming && in->rows.len >= STREAM_CHUNK) {
+		if (tdv__movements_copy_put(in->central, &in->rows) != TDV_OK)
+			stream_abandon(in);
+		tdv_buf_reset(&in->rows);
+	}
 	return TDV_OK;
 }
 
@@ -435,8 +505,11 @@ on_section_end(void *ctx, int section, size_t n)
 {
 	struct ingest *in = ctx;
 	(void)n;
-	if (section == TDV__SEC_AUDIT)
+	if (section == TDV__SEC_AUDIT) {
 		in->audit_done = true;
+		if (in->copy && in->na > 0 && in->nm == 0 && in->central->ops->copy_begin != NULL)
+			stream_start(in);
+	}
 	return TDV_OK;
 }
 
@@ -518,14 +591,21 @@ ingest_movements_each(struct ingest *in, const char *body, size_t len, bool run,
 	return rc;
 }
 
-/* Write the records (read and checked) inside the open transaction. */
+/* Write the records (read and checked) inside the open transaction;
+ * streamed: the audit run and the movements are in already. */
 static int
-ingest_records(struct ingest *in, const char *body, size_t len)
+ingest_records(struct ingest *in, const char *body, size_t len, bool streamed)
 {
 	tdv_store *central = in->central;
 	tdv_sync_result *res = in->res;
 	size_t na = in->na, nm = in->nm;
 	int rc = TDV_OK;
+	int64_t max_seq = 0;
+	if (streamed) {
+		res->inserted += (int)(na + nm);
+		max_seq = nm > 0 ? in->hi : 0;
+		goto movements_done;
+	}
 	const tdv_audit_entry **pa = na ? calloc(na, sizeof(*pa)) : NULL;
 	if (na && pa == NULL)
 		return refuse(res, TDV_ENOMEM, -1, "out of memory");
@@ -552,7 +632,6 @@ ingest_records(struct ingest *in, const char *body, size_t len)
 		else
 			res->duplicates++;
 	}
-	int64_t max_seq = 0;
 	bool done = false;
 	if (rc == TDV_OK && run && in->copy && nm > 0) {
 		/* PostgreSQL, the normal case: one COPY for all the movements,
@@ -578,6 +657,7 @@ ingest_records(struct ingest *in, const char *body, size_t len)
 	}
 	if (rc == TDV_OK && !done && nm > 0)
 		rc = ingest_movements_each(in, body, len, run, &max_seq);
+movements_done:
 	if (rc == TDV_OK && max_seq > 0) {
 		tdv__param p[] = {TDV__TEXT(in->peer), TDV__INT(max_seq)};
 		rc = tdv__exec(central,
@@ -642,6 +722,19 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 	    on_referral, on_section_end};
 	tdv__batch_error perr;
 	int rc = tdv__batch_parse(&in.bp, body, len, &sink, &perr);
+	bool streamed = false;
+	if (rc == TDV_OK && in.streaming) {
+		/* the last rows, then the server's verdict on the COPY */
+		int r = tdv__movements_copy_put(central, &in.rows);
+		int e = tdv__movements_copy_end(central, r != TDV_OK);
+		in.streaming = false;
+		if (r == TDV_OK && e == TDV_OK)
+			streamed = true;
+		else
+			stream_abandon(&in); /* the general way names what is wrong */
+	} else if (in.tx) {
+		stream_abandon(&in);
+	}
 	if (rc != TDV_OK) {
 		if (perr.what != NULL) { /* the parser's own refusal */
 			int idx = -1;
@@ -659,20 +752,22 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 	}
 	res->naudit = (int)in.na;
 	res->nmovements = (int)in.nm;
-	tdv_checkpoint known;
-	rc = tdv_store_checkpoint_get(central, peer, &known);
-	if (rc != TDV_OK) {
-		rc = refuse(res, rc, -1,
-		    rc == TDV_ENOENT ? "checkpoint not registered centrally"
-				     : "central store unavailable");
-		goto out;
+	if (!streamed) {
+		tdv_checkpoint known;
+		rc = tdv_store_checkpoint_get(central, peer, &known);
+		if (rc != TDV_OK) {
+			rc = refuse(res, rc, -1,
+			    rc == TDV_ENOENT ? "checkpoint not registered centrally"
+					     : "central store unavailable");
+			goto out;
+		}
+		rc = tdv_store_begin(central);
+		if (rc != TDV_OK) {
+			rc = refuse(res, rc, -1, "central store unavailable");
+			goto out;
+		}
 	}
-	rc = tdv_store_begin(central);
-	if (rc != TDV_OK) {
-		rc = refuse(res, rc, -1, "central store unavailable");
-		goto out;
-	}
-	rc = ingest_records(&in, body, len);
+	rc = ingest_records(&in, body, len, streamed);
 	if (rc == TDV_OK) {
 		rc = tdv_store_commit(central);
 		if (rc != TDV_OK)
