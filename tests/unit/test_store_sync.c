@@ -292,6 +292,82 @@ test_sync_referral_outcomes(void)
 	free(m);
 }
 
+/* Replace the last occurrence of from with to in a copy of the batch. */
+static char *
+edited_last(const tdv_buf *b, const char *from, const char *to, size_t *len)
+{
+	const char *s = tdv_buf_cstr(b), *p = NULL;
+	for (const char *q = strstr(s, from); q != NULL; q = strstr(q + 1, from))
+		p = q;
+	CHECK(p != NULL);
+	if (p == NULL)
+		return NULL;
+	size_t n = b->len - strlen(from) + strlen(to), pre = (size_t)(p - s);
+	char *out = malloc(n + 1);
+	memcpy(out, s, pre);
+	memcpy(out + pre, to, strlen(to));
+	memcpy(out + pre + strlen(to), p + strlen(from), b->len - pre - strlen(from));
+	out[n] = '\0';
+	*len = n;
+	return out;
+}
+
+/* A large batch (on PostgreSQL its movements are streamed to the server
+ * while the body is read, 64 KiB at a time) whose last record is bad: the
+ * rows already sent are rolled back, the batch is refused whole; the
+ * genuine batch goes in, and sent again inserts nothing. */
+static void
+test_sync_bad_record_late_in_a_large_batch(void)
+{
+	tdv_store_begin(cp_store); /* quicker to make */
+	for (int i = 1000; i < 1400; i++)
+		record(cp_store, "CP1", i);
+	CHECK_INT(tdv_store_commit(cp_store), TDV_OK);
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_BATCH_BYTES);
+	tdv_sync_batch_info info;
+	CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 1000, &b, &info), TDV_OK);
+	CHECK_INT(info.nmovements, 400);
+	CHECK(b.len > 250000); /* movement rows: about 120 KB, two chunks */
+	int64_t before = central_count();
+	tdv_audit_report ar;
+	CHECK_INT(tdv_store_audit_verify(central, "CP1", &ar), TDV_OK);
+	int64_t entries = ar.entries;
+	tdv_sync_result r;
+	size_t n = 0;
+	/* the last movement altered in transit */
+	char *x = edited_last(&b, "\"decision\":\"admitted\"", "\"decision\":\"refused\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EAUDIT_BROKEN);
+	CHECK_INT(r.bad_index, info.naudit + 399);
+	free(x);
+	/* the last movement of another checkpoint */
+	x = edited_last(&b, "\"checkpoint\":\"CP1\",\"seq\":", "\"checkpoint\":\"CP2\",\"seq\":", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EFORBIDDEN);
+	CHECK_INT(r.bad_index, info.naudit + 399);
+	free(x);
+	/* the body cut short after the last movement, and a duplicate key in it */
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len - 1, &r), TDV_EPARSE);
+	x = edited_last(&b, "\"fraud_type\":\"\"", "\"fraud_type\":\"\",\"reason\":\"\"", &n);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", x, n, &r), TDV_EPARSE);
+	free(x);
+	/* none of it was written */
+	CHECK_INT(central_count(), before);
+	CHECK_INT(tdv_store_audit_verify(central, "CP1", &ar), TDV_OK);
+	CHECK(ar.intact);
+	CHECK_INT(ar.entries, entries);
+	/* the genuine batch, then the same again */
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r), TDV_OK);
+	CHECK_INT(r.inserted, info.naudit + 400);
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r), TDV_OK);
+	CHECK_INT(r.inserted, 0);
+	CHECK_INT(r.duplicates, info.naudit + 400);
+	CHECK_INT(tdv_sync_ack(cp_store, "CP1", &info), TDV_OK);
+	CHECK_INT(central_count(), before + 400);
+	CHECK_INT(tdv_store_audit_verify(central, "CP1", &ar), TDV_OK);
+	CHECK(ar.intact);
+	tdv_buf_free(&b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -307,6 +383,7 @@ main(int argc, char **argv)
 	RUN(test_sync_batches_in_order_and_idempotent);
 	RUN(test_sync_refuses_bad_batches_whole);
 	RUN(test_sync_referral_outcomes);
+	RUN(test_sync_bad_record_late_in_a_large_batch);
 	tdv_store_free(&cp_store);
 	tdv_store_free(&central);
 	char cmd[128];
