@@ -425,26 +425,30 @@ static void
 stream_start(struct ingest *in)
 {
 	tdv_store *central = in->central;
-	tdv_checkpoint known;
-	if (tdv_store_checkpoint_get(central, in->peer, &known) != TDV_OK ||
-	    tdv_store_begin(central) != TDV_OK) {
+	if (tdv_store_begin(central) != TDV_OK) {
 		in->copy = false;
 		return;
 	}
 	in->tx = true;
+	/* the checkpoint is registered (else: the general way says so) and
+	 * the highest movement seq stored, in one round trip */
+	struct count_min cm = {0, 0};
+	tdv__param p[] = {TDV__TEXT(in->peer)};
+	int rc = tdv__exec(central,
+	    "SELECT (SELECT COUNT(*) FROM checkpoint WHERE id = $1),"
+	    " (SELECT MAX(seq) FROM movement WHERE checkpoint_id = $1)",
+	    p, 1, count_min_row, &cm);
+	if (rc == TDV_OK && cm.count != 1)
+		rc = TDV_ENOENT;
+	in->max_stored = cm.min;
 	const tdv_audit_entry **pa = calloc(in->na, sizeof(*pa));
-	int rc = pa != NULL ? TDV_OK : TDV_ENOMEM;
+	if (rc == TDV_OK && pa == NULL)
+		rc = TDV_ENOMEM;
 	for (size_t i = 0; pa != NULL && i < in->na; i++)
 		pa[i] = &in->ea[i];
 	if (rc == TDV_OK)
 		rc = tdv__audit_append_run(central, pa, (int)in->na);
 	free(pa);
-	if (rc == TDV_OK) {
-		tdv__param p[] = {TDV__TEXT(in->peer)};
-		rc = tdv__exec(central,
-		    "SELECT COALESCE(MAX(seq), 0) FROM movement WHERE checkpoint_id = $1", p, 1,
-		    tdv__i64_row, &in->max_stored);
-	}
 	if (rc == TDV_OK)
 		rc = tdv__movements_copy_begin(central);
 	if (rc != TDV_OK) {
