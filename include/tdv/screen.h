@@ -154,8 +154,10 @@ int tdv_sltd_check_fresh(const tdv_sltd *idx, const tdv_date *today,
 /*
  * Map every page of the index into this process now (the file is read
  * from disk if it is not in the page cache), so later lookups take no page
- * faults, and copy the first search level (every 64th key, 0.375 bytes
- * per record) into memory of its own, on huge pages where available. For
+ * faults, and copy what lookups read (records, confusable entries and
+ * the search levels) into memory of its own, on huge pages where the
+ * kernel gives them (few TLB misses per lookup); the mapping's pages of
+ * those sections are released, so the list is held about once. For
  * long-running processes (a server, a checkpoint station); one-shot
  * lookups do without. Costs a sequential read of the file. Call it
  * before sharing idx between threads (lookups may then run in parallel).

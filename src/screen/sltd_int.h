@@ -13,8 +13,8 @@
  *
  * The fences are the first level above the records: the reader keeps
  * every 64th fence (top) and every 64th of those (root) in memory, and
- * tdv_sltd_preload copies the fences themselves into memory of their own
- * (huge pages where available). A lookup searches the root, then one
+ * tdv_sltd_preload copies root, top, records, confusable entries and
+ * fences into one allocation of their own (huge pages where available). A lookup searches the root, then one
  * block of at most 64 entries per level (top, fences, records), doing the
  * exact and the confusable search in step and fetching the cache lines
  * of both blocks of a level together: about one memory wait per level.
