@@ -457,6 +457,15 @@ int tdv_store_pub_latest(tdv_store *s, const char *kind, int64_t *version,
     tdv_pub *meta);
 /* Latest full version of a kind (0: none). */
 int tdv_store_pub_latest_full(tdv_store *s, const char *kind, int64_t *version);
+/*
+ * Delete old versions: of each kind (or only of kind, when not NULL),
+ * keep the last `keep` versions and every version from the latest full
+ * one on (a delta chain a checkpoint may still need to apply starts
+ * there; versions before the latest full one are never served). Audited
+ * ("sync.prune") when something went. *deleted may be NULL.
+ */
+int tdv_store_pub_prune(tdv_store *s, const char *kind, int keep,
+    int64_t *deleted);
 /* Versions > after in order; the pointers live during the call only. */
 typedef int (*tdv_pub_cb)(void *ctx, const tdv_pub *p);
 int tdv_store_pub_since(tdv_store *s, const char *kind, int64_t after,

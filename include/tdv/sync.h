@@ -107,6 +107,8 @@ int tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
  */
 #define TDV_SYNC_MAX_PULL_BYTES (64u << 20) /* one pull reply */
 #define TDV_SYNC_PUBLISHER_CN "tdverify publisher"
+#define TDV_SYNC_KEEP_VERSIONS 20 /* publications kept by default (plus the
+                                     latest full one on, tdv_store_pub_prune) */
 
 /* Publish data (the decoded content) as the next version of kind.
  * type "full" or "delta" (sltd only). *version gets the new version. */

@@ -92,6 +92,9 @@ typedef struct tdv_sync_server_opts {
 	const char *ca_cert;        /* enrolment: the sync CA that issues */
 	const char *ca_key;         /* checkpoint certificates */
 	int cert_days;              /* their validity (0: 730) */
+	int keep_versions;          /* officers lists republished on a pull:
+	                               versions kept (0: TDV_SYNC_KEEP_VERSIONS,
+	                               see tdv_store_pub_prune) */
 } tdv_sync_server_opts;
 int tdv_sync_server_configure(tdv_sync_server *s,
     const tdv_sync_server_opts *o, char *err, size_t errsz);

@@ -185,6 +185,38 @@ tdv_store_pub_latest_full(tdv_store *s, const char *kind, int64_t *version)
 }
 
 int
+tdv_store_pub_prune(tdv_store *s, const char *kind, int keep, int64_t *deleted)
+{
+	if (s == NULL || keep < 1 || (kind != NULL && !kind_ok(kind)))
+		return TDV_EINVAL;
+	int64_t n = 0;
+	int rc = tdv__tx_begin(s);
+	if (rc != TDV_OK)
+		return rc;
+	rc = ensure_schema(s);
+	if (rc == TDV_OK) {
+		tdv__param p[] = {TDV__INT(keep), TDV__TEXT(kind ? kind : "")};
+		rc = tdv__exec_changes(s,
+		    "DELETE FROM sync_pub WHERE ($2 = '' OR kind = $2)"
+		    " AND version <= (SELECT MAX(p.version) FROM sync_pub p"
+		    "  WHERE p.kind = sync_pub.kind) - $1"
+		    " AND version < (SELECT COALESCE(MAX(f.version), 0) FROM sync_pub f"
+		    "  WHERE f.kind = sync_pub.kind AND f.type = 'full')",
+		    p, 2, &n);
+	}
+	if (rc == TDV_OK && n > 0) {
+		char detail[96];
+		snprintf(detail, sizeof(detail), "kept the last %d versions and the latest full"
+		    " one on; deleted %lld", keep, (long long)n);
+		rc = tdv__audit_append(s, NULL, "sync", "sync.prune", kind ? kind : "*", detail, 0,
+		    NULL);
+	}
+	if (rc == TDV_OK && deleted != NULL)
+		*deleted = n;
+	return tdv__tx_end(s, rc);
+}
+
+int
 tdv_store_pub_since(tdv_store *s, const char *kind, int64_t after, tdv_pub_cb cb,
     void *ctx)
 {

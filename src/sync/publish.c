@@ -471,6 +471,9 @@ tdv__sync_route_pull(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *o
 		int64_t v = 0;
 		rc = tdv_sync_publish_officers_for(s->central, rq->peer, s->publisher_cert,
 		    s->publisher_key, &published, &v, err, sizeof(err));
+		char skind[TDV_PUB_KIND_MAX + 1];
+		if (rc == TDV_OK && published && officers_kind(rq->peer, skind) == TDV_OK)
+			rc = tdv_store_pub_prune(s->central, skind, s->keep_versions, NULL);
 	}
 	/* officers: the accounts assigned to the asking checkpoint only */
 	if (rc == TDV_OK)

@@ -25,6 +25,7 @@ struct tdv_sync_server {
 	EVP_PKEY *ca_key;
 	char *ca_pem;         /* the CA certificate served at /v1/ca */
 	int cert_days;
+	int keep_versions;
 };
 
 /* A request as the route handlers see it. */

@@ -331,6 +331,7 @@ tdv_sync_server_new(const tdv_sync_tls *tls, const char *bind_host, int port,
 		return TDV_ENOMEM;
 	s->central = central;
 	s->timeout_ms = 10000;
+	s->keep_versions = TDV_SYNC_KEEP_VERSIONS;
 	s->fd = -1;
 	s->ctx = make_ctx(tls, true, err, errsz);
 	if (s->ctx == NULL) {
@@ -755,6 +756,9 @@ tdv_sync_server_configure(tdv_sync_server *s, const tdv_sync_server_opts *o, cha
 			return TDV_ENOMEM;
 	}
 	s->cert_days = o->cert_days > 0 ? o->cert_days : 730;
+	if (o->keep_versions < 0)
+		return TDV_EINVAL;
+	s->keep_versions = o->keep_versions > 0 ? o->keep_versions : TDV_SYNC_KEEP_VERSIONS;
 	if (o->ca_cert != NULL) {
 		tdv_buf pem;
 		tdv_buf_init(&pem, 1 << 16);

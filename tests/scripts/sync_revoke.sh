@@ -12,7 +12,8 @@
 # new token and syncs; sync status shows the certificate's expiry.
 # Then officer assignment: accounts published only to the checkpoints
 # they are assigned to (or to all), a checkpoint disables an account that
-# is unassigned from it.
+# is unassigned from it. Last, pruning of old published versions (keep
+# the last N and the delta chain from the latest full version).
 set -eu
 : "${TDVERIFY:?}" "${TDV_SRC:?}"
 T=$TDVERIFY
@@ -198,4 +199,40 @@ login CP2 off2 officer-pass-2 || fail "off2 cannot log in at CP2 after being ass
 	fail "assignment changes not audited"
 "$T" audit verify --db "sqlite:$dir/CP1.db" >/dev/null || fail "CP1 audit chain"
 ok "officer assignment: off2 only where assigned, disabled at CP1 when moved to CP2; off1 (all) everywhere; audited"
+# --- pruning of old published versions ---
+publish() { "$T" sync publish --db "$central" --dir central --keep 2 "$@"; }
+hdr='issuing_state,document_number,document_type,status,date_reported,source'
+printf '%s\nUTO,X00000001,P,lost,2026-11-02,UTO police\n' "$hdr" >full.csv
+printf 'add,UTO,X00000002,P,stolen,2026-11-03,UTO police\n' >d1.csv
+printf 'add,UTO,X00000003,P,stolen,2026-11-04,UTO police\n' >d2.csv
+publish --sltd full.csv >/dev/null && publish --sltd-delta d1.csv >/dev/null &&
+	publish --sltd-delta d2.csv >/dev/null || fail "publish sltd"
+pubs() { sql "SELECT string_agg(version::text, ',' ORDER BY version) FROM sync_pub WHERE kind = 'sltd'"; }
+[ "$(pubs)" = 1,2,3 ] || fail "a delta chain from the only full version was pruned: $(pubs)"
+"$T" sync pull --checkpoint CP2 --server "$srv" --dir CP2 --db "sqlite:$dir/CP2.db" --kind sltd >/dev/null ||
+	fail "CP2 pull sltd"
+publish --sltd full.csv --json >pub4.out || fail "publish full v4"
+grep -q '"version":4,"published":true,"pruned":2' pub4.out || fail "publish --keep 2: $(cat pub4.out)"
+[ "$(pubs)" = 3,4 ] || fail "after a new full version with --keep 2: $(pubs)"
+"$T" sync prune --db "$central" --keep 1 --kind sltd --json >prune.out || fail "sync prune"
+grep -q '"deleted":1' prune.out && [ "$(pubs)" = 4 ] || fail "prune --keep 1: $(cat prune.out) $(pubs)"
+publish --sltd-delta d1.csv >/dev/null || fail "publish after pruning"
+[ "$(pubs)" = 4,5 ] || fail "numbering after pruning: $(pubs)"
+# a checkpoint that held version 3 (pruned) and one that held nothing both get 4 + 5
+"$T" sync pull --checkpoint CP2 --server "$srv" --dir CP2 --db "sqlite:$dir/CP2.db" --kind sltd --json >p2.out ||
+	fail "CP2 pull after pruning: $(cat p2.out)"
+grep -q '"from":3,"to":5,"versions":2' p2.out || fail "CP2 pull: $(cat p2.out)"
+"$T" sync pull --checkpoint CP1 --server "$srv" --dir CP1 --db "sqlite:$dir/CP1.db" --kind sltd --json >p1.out ||
+	fail "CP1 pull after pruning"
+grep -q '"from":0,"to":5,"versions":2' p1.out || fail "CP1 pull: $(cat p1.out)"
+for c in CP1 CP2; do
+	set +e
+	"$T" sltd lookup --index "$c/lists/sltd.idx" UTO X00000002 >/dev/null
+	r=$?
+	set -e
+	[ "$r" = 1 ] || fail "$c: X00000002 not listed after the pull"
+done
+[ "$(sql "SELECT COUNT(*) FROM audit_entry WHERE action = 'sync.prune'")" -ge 2 ] || fail "pruning not audited"
+"$T" audit verify --db "$central" >/dev/null || fail "central audit chain after pruning"
+ok "pruning: the delta chain from the latest full version is kept, older versions go (--keep, sync prune); checkpoints behind still get a reply that applies"
 echo "sync_revoke: all passed"

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tdv/error.h"
@@ -419,6 +420,83 @@ test_officers_assigned(void)
 	tdv_buf_free(&b);
 }
 
+/* Pruning keeps the last N versions and every version from the latest
+ * full one on, so a checkpoint anywhere behind still gets a reply that
+ * applies. */
+static void
+test_prune(void)
+{
+	char uri[160], err[200], vs[512];
+	snprintf(uri, sizeof(uri), "sqlite:%s/prune.db", dir);
+	tdv_store *c = NULL;
+	CHECK_INT(tdv_store_open(uri, &c, NULL, 0), TDV_OK);
+	CHECK_INT(publish(c, "sltd", "full", sltd_v1, p_pub, p_pubkey), 1);
+	for (int i = 2; i <= 5; i++) {
+		char d[80];
+		snprintf(d, sizeof(d), "add,UTO,P%07d,P,lost,2026-11-04,t\n", i);
+		CHECK_INT(publish(c, "sltd", "delta", d, p_pub, p_pubkey), i);
+	}
+	CHECK_INT(publish(c, "sltd", "full", sltd_v1, p_pub, p_pubkey), 6);
+	for (int i = 7; i <= 30; i++) {
+		char d[80];
+		snprintf(d, sizeof(d), "add,UTO,Q%07d,P,lost,2026-11-04,t\n", i);
+		CHECK_INT(publish(c, "sltd", "delta", d, p_pub, p_pubkey), i);
+	}
+	for (int i = 1; i <= 3; i++)
+		CHECK(publish(c, "watchlist", "full", "x", p_pub, p_pubkey) == i);
+	int64_t deleted = -1;
+	CHECK_INT(tdv_store_pub_prune(c, NULL, 0, &deleted), TDV_EINVAL);
+	CHECK_INT(tdv_store_pub_prune(c, "nope", 5, &deleted), TDV_EINVAL);
+	/* keep 5: sltd 1..5 go (before the latest full, 6), 6..30 stay
+	 * (the delta chain from 6); watchlist: 3 versions, nothing goes */
+	CHECK_INT(tdv_store_pub_prune(c, NULL, 5, &deleted), TDV_OK);
+	CHECK_INT(deleted, 5);
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_PULL_BYTES);
+	CHECK_INT(tdv_sync_pull_reply(c, "sltd", 3, &b), TDV_OK); /* behind: full 6 on */
+	versions_of(&b, vs, sizeof(vs));
+	CHECK(strncmp(vs, "6,7,8,", 6) == 0 && strstr(vs, ",30") != NULL);
+	CHECK_INT(tdv_sync_pull_reply(c, "sltd", 20, &b), TDV_OK);
+	versions_of(&b, vs, sizeof(vs));
+	CHECK_STR(vs, "21,22,23,24,25,26,27,28,29,30");
+	/* a new full list: now only the last 5 and the full one stay */
+	CHECK_INT(publish(c, "sltd", "full", sltd_v1, p_pub, p_pubkey), 31);
+	CHECK_INT(tdv_store_pub_prune(c, "sltd", 5, &deleted), TDV_OK);
+	CHECK_INT(deleted, 21); /* 6..26 */
+	CHECK_INT(tdv_store_pub_prune(c, "sltd", 5, &deleted), TDV_OK);
+	CHECK_INT(deleted, 0);
+	CHECK_INT(tdv_sync_pull_reply(c, "sltd", 28, &b), TDV_OK);
+	versions_of(&b, vs, sizeof(vs));
+	CHECK_STR(vs, "31");
+	CHECK_INT(tdv_sync_pull_reply(c, "sltd", 0, &b), TDV_OK);
+	versions_of(&b, vs, sizeof(vs));
+	CHECK_STR(vs, "31");
+	int64_t v = 0;
+	CHECK_INT(tdv_store_pub_latest(c, "sltd", &v, NULL), TDV_OK);
+	CHECK_INT(v, 31);
+	/* numbering goes on after a prune */
+	CHECK_INT(publish(c, "sltd", "delta", "remove,UTO,X00000001\n", p_pub, p_pubkey), 32);
+	/* the reply applies at a checkpoint that held nothing */
+	char l2[160], lists2[160];
+	snprintf(l2, sizeof(l2), "sqlite:%s/prune-cp.db", dir);
+	snprintf(lists2, sizeof(lists2), "%s/lists-prune", dir);
+	CHECK_INT(mkdir(lists2, 0750), 0);
+	tdv_store *cp = NULL;
+	CHECK_INT(tdv_store_open(l2, &cp, NULL, 0), TDV_OK);
+	CHECK_INT(tdv_sync_pull_reply(c, "sltd", 0, &b), TDV_OK);
+	tdv_sync_pull_result r;
+	CHECK_INT(tdv_sync_pull_apply(cp, "CP1", "sltd", tdv_buf_cstr(&b), b.len, p_ca, lists2, &r,
+		      err, sizeof(err)),
+	    TDV_OK);
+	CHECK_INT(r.to_version, 32);
+	tdv_audit_report rep;
+	CHECK_INT(tdv_store_audit_verify(c, NULL, &rep), TDV_OK);
+	CHECK(rep.intact);
+	tdv_buf_free(&b);
+	tdv_store_free(&cp);
+	tdv_store_free(&c);
+}
+
 static void
 test_enrol_tokens(void)
 {
@@ -455,6 +533,7 @@ main(void)
 	RUN(test_apply_and_refusals);
 	RUN(test_officers_replaced);
 	RUN(test_officers_assigned);
+	RUN(test_prune);
 	RUN(test_enrol_tokens);
 	tdv_store_free(&local);
 	tdv_store_free(&central);

@@ -43,13 +43,14 @@ sync_usage(FILE *f)
 	    "       tdverify sync status --checkpoint ID [--db URI] [--json]\n"
 	    "       tdverify sync serve --db URI --listen IP:PORT (--dir D | --cert F --key F --ca F\n"
 	    "                           [--publisher-cert F --publisher-key F] [--enrol-ca-key F])\n"
-	    "                           [--cert-days N] [--max-requests N]\n"
+	    "                           [--cert-days N] [--keep N] [--max-requests N]\n"
 	    "       tdverify sync publish --db URI (--dir D | --publisher-cert F --publisher-key F)\n"
 	    "                           (--sltd CSV | --sltd-delta CSV | --watchlist CSV |\n"
-	    "                            --trust-dir DIR | --officers)\n"
+	    "                            --trust-dir DIR | --officers) [--keep N]\n"
 	    "       tdverify sync renew --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
 	    "       tdverify sync revoke --db URI (--checkpoint ID | --serial HEX) [--reason R] [--by ID]\n"
-	    "       tdverify sync certs --db URI [--checkpoint ID] [--json]\n\n"
+	    "       tdverify sync certs --db URI [--checkpoint ID] [--json]\n"
+	    "       tdverify sync prune --db URI [--keep N] [--kind K]\n\n"
 	    "push    send the checkpoint's unsent audit entries and movements in\n"
 	    "        batches (default 500 records) until none are left; a batch is\n"
 	    "        marked sent only when the centre acknowledged it, so a cut link\n"
@@ -80,7 +81,11 @@ sync_usage(FILE *f)
 	    "        refused once the centre has seen the new one used.\n"
 	    "revoke  (central) cut a checkpoint (all its certificates) or one\n"
 	    "        certificate off: the server refuses it from the next connection.\n"
-	    "certs   (central) the certificates issued, their expiry and revocation.\n\n"
+	    "certs   (central) the certificates issued, their expiry and revocation.\n"
+	    "prune   (central) delete old published versions: keep the last N\n"
+	    "        (--keep, default 20) of each list and every version from its\n"
+	    "        latest full one on (what a checkpoint may still need). publish\n"
+	    "        and serve prune the list they publish the same way (--keep).\n\n"
 	    "exit status: push/pull: 0 done, 1 link failure (retry later), 2 usage or\n"
 	    "refused; status: 0; serve: 0 after --max-requests or SIGTERM\n");
 }
@@ -89,7 +94,7 @@ struct sync_opts {
 	const char *db, *checkpoint, *server, *cert, *key, *ca, *listen;
 	const char *dir, *lists, *kinds, *pub_cert, *pub_key, *enrol_key;
 	const char *sltd, *sltd_delta, *watchlist, *trust_dir, *serial, *reason, *by;
-	int batch, timeout_ms, interval, max_requests, cert_days;
+	int batch, timeout_ms, interval, max_requests, cert_days, keep;
 	bool daemon, json, officers;
 	char pathbuf[8][PATH_MAX];
 };
@@ -409,15 +414,25 @@ do_publish(struct sync_opts *o)
 			    o->pub_key, &version, err, sizeof(err));
 		tdv_buf_free(&data);
 	}
+	/* old versions of what was published: the officers lists are one per
+	 * checkpoint, so all kinds then */
+	int64_t pruned = 0;
+	if (rc == TDV_OK && published) {
+		rc = tdv_store_pub_prune(st, o->officers ? NULL : kind,
+		    o->keep ? o->keep : TDV_SYNC_KEEP_VERSIONS, &pruned);
+		if (rc != TDV_OK)
+			snprintf(err, sizeof(err), "published, but old versions not pruned");
+	}
 	tdv_store_free(&st);
 	if (rc != TDV_OK)
 		return cli_error("sync publish: %s%s%s", tdv_strerror(rc), err[0] ? ": " : "", err);
 	if (o->json)
-		printf("{\"list\":\"%s\",\"version\":%lld,\"published\":%s}\n", kind,
-		    (long long)version, published ? "true" : "false");
+		printf("{\"list\":\"%s\",\"version\":%lld,\"published\":%s,\"pruned\":%lld}\n",
+		    kind, (long long)version, published ? "true" : "false", (long long)pruned);
 	else
-		printf("%s: version %lld%s\n", kind, (long long)version,
-		    published ? " published" : " (unchanged, nothing published)");
+		printf("%s: version %lld%s%s\n", kind, (long long)version,
+		    published ? " published" : " (unchanged, nothing published)",
+		    pruned > 0 ? "; old versions pruned" : "");
 	return CLI_OK;
 }
 
@@ -618,6 +633,32 @@ do_certs(struct sync_opts *o)
 }
 
 static int
+do_prune(struct sync_opts *o)
+{
+	if (o->db == NULL)
+		return cli_error("sync prune: --db is required");
+	tdv_store *st = cli_store_open(o->db);
+	if (st == NULL)
+		return CLI_USAGE;
+	int keep = o->keep ? o->keep : TDV_SYNC_KEEP_VERSIONS;
+	int64_t deleted = 0;
+	int rc = tdv_store_pub_prune(st, o->kinds, keep, &deleted);
+	int code = CLI_OK;
+	if (rc != TDV_OK)
+		code = cli_error("sync prune: %s%s%s", tdv_strerror(rc),
+		    tdv_store_errmsg(st)[0] ? ": " : "", tdv_store_errmsg(st));
+	else if (o->json)
+		printf("{\"kind\":\"%s\",\"keep\":%d,\"deleted\":%lld}\n", o->kinds ? o->kinds : "*",
+		    keep, (long long)deleted);
+	else
+		printf("%lld old version%s deleted (kept the last %d of each list and each list's"
+		       " latest full version on)\n",
+		    (long long)deleted, deleted == 1 ? "" : "s", keep);
+	tdv_store_free(&st);
+	return code;
+}
+
+static int
 do_status(struct sync_opts *o)
 {
 	if (o->checkpoint == NULL)
@@ -663,7 +704,7 @@ do_serve(struct sync_opts *o)
 		return cli_error("sync serve: %s", err);
 	}
 	tdv_sync_server_opts so = {o->pub_cert, o->pub_key, o->enrol_key ? o->ca : NULL,
-	    o->enrol_key, o->cert_days};
+	    o->enrol_key, o->cert_days, o->keep};
 	if (o->dir != NULL) {
 		/* files of 'setup central' that are absent are simply not used */
 		if (access(so.publisher_cert, R_OK) != 0 || access(so.publisher_key, R_OK) != 0)
@@ -766,6 +807,9 @@ cmd_sync(int argc, char **argv)
 			val = &o.by;
 		} else if (cli_flag(a, "--officers")) {
 			o.officers = true;
+		} else if (cli_flag(a, "--keep")) {
+			num = &o.keep;
+			hi = 1000000;
 		} else if (cli_flag(a, "--cert-days")) {
 			num = &o.cert_days;
 			hi = 3650;
@@ -815,7 +859,9 @@ cmd_sync(int argc, char **argv)
 		return do_revoke(&o);
 	if (strcmp(argv[1], "certs") == 0)
 		return do_certs(&o);
+	if (strcmp(argv[1], "prune") == 0)
+		return do_prune(&o);
 	return cli_error("sync: unknown subcommand '%s' (push, pull, status, serve, publish,"
-			 " renew, revoke, certs)",
+			 " renew, revoke, certs, prune)",
 	    argv[1]);
 }
