@@ -166,6 +166,24 @@ refused "renewal by revoked CP2" "revoked" \
 [ ! -e CP2/checkpoint.key.new ] || fail "refused renewal left a key"
 ok "renewal: new key and certificate work; old certificate refused after the new one's first use; revoked CP2 cannot renew"
 
+# the sync daemon renews by itself when fewer than --renew-before days are left
+s_before=$(openssl x509 -in CP1/checkpoint.crt -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
+record CP1
+"$T" sync push --checkpoint CP1 --server "$srv" --dir CP1 --db "sqlite:$dir/CP1.db" --daemon \
+	--interval 1 --renew-before 1000 >daemon.out 2>daemon.err &
+dpid=$!
+pids+=($dpid)
+for _ in $(seq 1 100); do grep -q 'records sent' daemon.err && break; sleep 0.2; done
+kill -TERM "$dpid"
+wait "$dpid" || fail "daemon exit: $(cat daemon.err)"
+[ "$(grep -c 'certificate renewed' daemon.err)" = 1 ] || fail "daemon renewal: $(cat daemon.err)"
+s_after=$(openssl x509 -in CP1/checkpoint.crt -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
+[ "$s_after" != "$s_before" ] && grep -q "serial $s_after (was $s_before)" daemon.err || fail "daemon serials"
+[ "$(central_count CP1)" = 7 ] || fail "daemon push after renewal: $(central_count CP1)"
+"$T" sync certs --db "$central" --checkpoint CP1 --json | grep -q "\"serial\":\"$s_before\".*superseded by renewal" ||
+	fail "daemon renewal did not retire the previous certificate"
+ok "sync push --daemon --renew-before renews once, keeps pushing with the new certificate, the previous one is retired"
+
 # --- CP2 enrols again with a new token ---
 rm -rf CP2.old && mv CP2 CP2.old
 enrol CP2

@@ -37,7 +37,7 @@ sync_usage(FILE *f)
 	fprintf(f,
 	    "usage: tdverify sync push --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
 	    "                          [--db URI] [--batch N] [--timeout MS]\n"
-	    "                          [--daemon [--interval S] [--lists DIR]]\n"
+	    "                          [--daemon [--interval S] [--lists DIR] [--renew-before DAYS]]\n"
 	    "       tdverify sync pull --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
 	    "                          [--db URI] [--lists DIR] [--kind sltd,watchlist,trust,officers]\n"
 	    "       tdverify sync status --checkpoint ID [--db URI] [--json]\n"
@@ -56,7 +56,9 @@ sync_usage(FILE *f)
 	    "        marked sent only when the centre acknowledged it, so a cut link\n"
 	    "        or a restart just means it is sent again (ingest is idempotent).\n"
 	    "        --daemon keeps pushing every --interval seconds (default 30);\n"
-	    "        with --lists it also pulls after each pass.\n"
+	    "        with --lists it also pulls after each pass; with --renew-before\n"
+	    "        it renews the certificate (as 'sync renew') once fewer than DAYS\n"
+	    "        days of validity are left.\n"
 	    "pull    fetch what the centre published since the versions held here:\n"
 	    "        lost/stolen list (full, then deltas), watchlist, trust store,\n"
 	    "        officer accounts (Argon2id hashes, never passwords). Each version\n"
@@ -94,7 +96,7 @@ struct sync_opts {
 	const char *db, *checkpoint, *server, *cert, *key, *ca, *listen;
 	const char *dir, *lists, *kinds, *pub_cert, *pub_key, *enrol_key;
 	const char *sltd, *sltd_delta, *watchlist, *trust_dir, *serial, *reason, *by;
-	int batch, timeout_ms, interval, max_requests, cert_days, keep;
+	int batch, timeout_ms, interval, max_requests, cert_days, keep, renew_before;
 	bool daemon, json, officers;
 	char pathbuf[8][PATH_MAX];
 };
@@ -307,6 +309,47 @@ push_pass(tdv_store *st, const struct sync_opts *o, const tdv_sync_tls *tls,
 	return code;
 }
 
+static void
+iso_ms(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "?");
+}
+
+static void
+daemon_renew(struct sync_opts *o, const tdv_sync_tls *tls, const char *host, int port,
+    int64_t *renewed_ms)
+{
+	tdv_cert_rec cur, got;
+	if (tdv_sync_pki_cert_info(o->cert, &cur) != TDV_OK)
+		return;
+	int64_t left = cur.not_after_ms - tdv_store_now_ms();
+	if (left >= (int64_t)o->renew_before * 86400000LL)
+		return;
+	char err[320] = "";
+	int rc = tdv_sync_renew(tls, host, port, o->checkpoint, o->timeout_ms, &got, err,
+	    sizeof(err));
+	if (rc != TDV_OK) {
+		fprintf(stderr, "tdverify: sync: certificate renewal (%lld days left): %s%s%s\n",
+		    (long long)(left / 86400000LL), tdv_strerror(rc), err[0] ? ": " : "", err);
+		return;
+	}
+	*renewed_ms = tdv_store_now_ms();
+	tdv_buf reply;
+	tdv_buf_init(&reply, 4096);
+	int status = 0;
+	char err2[256];
+	(void)tdv_sync_client_request(tls, host, port, "GET", "/v1/whoami", NULL, 0, o->timeout_ms,
+	    &reply, &status, err2, sizeof(err2));
+	tdv_buf_free(&reply);
+	char until[32];
+	iso_ms(got.not_after_ms, until);
+	fprintf(stderr, "sync: certificate renewed: serial %s (was %s), valid until %s\n",
+	    got.serial, cur.serial, until);
+}
+
 static int
 do_push(struct sync_opts *o)
 {
@@ -322,7 +365,14 @@ do_push(struct sync_opts *o)
 		return CLI_USAGE;
 	tdv_sync_tls tls = {o->cert, o->key, o->ca};
 	int code;
+	int64_t renewed_ms = 0;
 	for (;;) {
+		/* the daemon renews its certificate before it expires (at most
+		 * once a day, so a validity shorter than --renew-before does
+		 * not mean a renewal at every pass) */
+		if (o->daemon && o->renew_before > 0 &&
+		    tdv_store_now_ms() - renewed_ms > 86400000LL)
+			daemon_renew(o, &tls, host, port, &renewed_ms);
 		long sent = 0;
 		code = push_pass(st, o, &tls, host, port, &sent);
 		tdv_sync_backlog b;
@@ -434,15 +484,6 @@ do_publish(struct sync_opts *o)
 		    published ? " published" : " (unchanged, nothing published)",
 		    pruned > 0 ? "; old versions pruned" : "");
 	return CLI_OK;
-}
-
-static void
-iso_ms(int64_t ms, char out[32])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "?");
 }
 
 #define RENEW_WARN_DAYS 30
@@ -807,6 +848,9 @@ cmd_sync(int argc, char **argv)
 			val = &o.by;
 		} else if (cli_flag(a, "--officers")) {
 			o.officers = true;
+		} else if (cli_flag(a, "--renew-before")) {
+			num = &o.renew_before;
+			hi = 3650;
 		} else if (cli_flag(a, "--keep")) {
 			num = &o.keep;
 			hi = 1000000;
