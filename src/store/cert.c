@@ -182,6 +182,37 @@ serial_row(void *ctx, int n, const char *const *v, const size_t *l)
 	return tdv__copy_str(a->list[a->n++], sizeof(a->list[0]), v[0]) == TDV_OK ? 0 : TDV_ESTORE;
 }
 
+/* Revoke, level by level, the certificates that renew serial (and
+ * their renewals); bounded. */
+static int
+revoke_renewals(tdv_store *s, const char *serial, const char *reason, const char *by,
+    int64_t now, int *count)
+{
+	char cur[TDV_CERT_SERIAL_MAX + 1];
+	snprintf(cur, sizeof(cur), "%s", serial);
+	char why[TDV_CERT_REASON_MAX + 1];
+	snprintf(why, sizeof(why), "renewed from a revoked certificate: %s", reason);
+	int rc = TDV_OK;
+	for (int depth = 0; depth < 1000 && rc == TDV_OK; depth++) {
+		struct serials a;
+		memset(&a, 0, sizeof(a));
+		tdv__param p[] = {TDV__TEXT(cur)};
+		rc = tdv__exec(s, "SELECT serial FROM sync_cert WHERE replaces = $1 ORDER BY serial",
+		    p, 1, serial_row, &a);
+		if (rc != TDV_OK || a.n == 0)
+			break;
+		for (int i = 0; i < a.n && rc == TDV_OK; i++) {
+			bool done = false;
+			rc = revoke_one(s, a.list[i], why, by, now, &done);
+			*count += done ? 1 : 0;
+			if (rc == TDV_OK && i > 0)
+				rc = revoke_renewals(s, a.list[i], reason, by, now, count);
+		}
+		snprintf(cur, sizeof(cur), "%s", a.list[0]);
+	}
+	return rc;
+}
+
 int
 tdv_store_cert_revoke(tdv_store *s, const char *checkpoint, const char *serial,
     const char *reason, const char *actor, int *count)
@@ -215,8 +246,15 @@ tdv_store_cert_revoke(tdv_store *s, const char *checkpoint, const char *serial,
 			rc = revoke_one(s, serial, reason, by, now, &done);
 		}
 		*count = done ? 1 : 0;
-		snprintf(detail, sizeof(detail), "serial=%s%s reason=%s", serial,
-		    found ? "" : " (not registered)", reason);
+		/* certificates obtained by renewing with it go too: whoever
+		 * held its key could have renewed */
+		int renewals = 0;
+		if (rc == TDV_OK && found)
+			rc = revoke_renewals(s, serial, reason, by, now, &renewals);
+		*count += renewals;
+		snprintf(detail, sizeof(detail), "serial=%s%s reason=%s%s", serial,
+		    found ? "" : " (not registered)", reason,
+		    renewals ? " (and the certificates renewed from it)" : "");
 		if (rc == TDV_OK)
 			rc = tdv__audit_append(s, NULL, by, "checkpoint.revoke",
 			    found ? cur.checkpoint : "-", detail, 0, NULL);

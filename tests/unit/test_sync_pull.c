@@ -497,6 +497,63 @@ test_prune(void)
 	tdv_store_free(&c);
 }
 
+static tdv_cert_rec
+cert_rec(const char *serial, const char *replaces)
+{
+	tdv_cert_rec c;
+	memset(&c, 0, sizeof(c));
+	snprintf(c.serial, sizeof(c.serial), "%s", serial);
+	snprintf(c.checkpoint, sizeof(c.checkpoint), "CP1");
+	memset(c.sha256, 'a', 64);
+	c.not_before_ms = 1000;
+	c.not_after_ms = 4000000000000LL;
+	snprintf(c.replaces, sizeof(c.replaces), "%s", replaces);
+	return c;
+}
+
+/* The register: renewal retires the old certificate at the new one's
+ * first use; revoking a serial also revokes what was renewed from it;
+ * the checkpoint cut-off catches unregistered certificates from before. */
+static void
+test_cert_register(void)
+{
+	char why[200];
+	tdv_cert_rec a = cert_rec("a1", ""), b = cert_rec("b2", "a1"), c = cert_rec("c3", "b2");
+	CHECK_INT(tdv_store_cert_add(central, &a), TDV_OK);
+	CHECK_INT(tdv_store_cert_check(central, "a1", "CP1", 1000, why, sizeof(why)), TDV_OK);
+	CHECK_INT(tdv_store_cert_check(central, "a1", "CP2", 1000, why, sizeof(why)),
+	    TDV_ESYNC_REVOKED); /* another checkpoint's name on it */
+	CHECK_INT(tdv_store_cert_add(central, &b), TDV_OK);
+	CHECK_INT(tdv_store_cert_check(central, "a1", "CP1", 1000, why, sizeof(why)), TDV_OK);
+	CHECK_INT(tdv_store_cert_check(central, "b2", "CP1", 1000, why, sizeof(why)), TDV_OK);
+	CHECK_INT(tdv_store_cert_check(central, "a1", "CP1", 1000, why, sizeof(why)),
+	    TDV_ESYNC_REVOKED);
+	CHECK(strstr(why, "superseded by renewal") != NULL);
+	CHECK_INT(tdv_store_cert_add(central, &c), TDV_OK);
+	CHECK_INT(tdv_store_cert_check(central, "c3", "CP1", 1000, why, sizeof(why)), TDV_OK);
+	/* a1's key leaked: b2 and c3 came from renewing with it */
+	int n = 0;
+	CHECK_INT(tdv_store_cert_revoke(central, NULL, "a1", "key leaked", "hq", &n), TDV_OK);
+	CHECK_INT(n, 1); /* a1 already revoked; c3 (b2 was superseded by c3) */
+	CHECK_INT(tdv_store_cert_check(central, "c3", "CP1", 1000, why, sizeof(why)),
+	    TDV_ESYNC_REVOKED);
+	CHECK(strstr(why, "renewed from a revoked certificate: key leaked") != NULL);
+	/* unregistered certificates: accepted until the checkpoint is cut
+	 * off, then refused if valid from before the cut */
+	CHECK_INT(tdv_store_cert_check(central, "ff", "CP3", 1000, why, sizeof(why)), TDV_OK);
+	CHECK_INT(tdv_store_cert_revoke(central, "CP3", NULL, "decommissioned", NULL, &n), TDV_OK);
+	CHECK_INT(tdv_store_cert_check(central, "ff", "CP3", 1000, why, sizeof(why)),
+	    TDV_ESYNC_REVOKED);
+	CHECK_INT(tdv_store_cert_check(central, "ff", "CP3", tdv_store_now_ms() + 60000, why,
+		      sizeof(why)),
+	    TDV_OK);
+	CHECK_INT(tdv_store_cert_revoke(central, "CP3", "ff", "x", NULL, &n), TDV_EINVAL);
+	CHECK_INT(tdv_store_cert_revoke(central, NULL, "XYZ", "x", NULL, &n), TDV_EINVAL);
+	tdv_audit_report rep;
+	CHECK_INT(tdv_store_audit_verify(central, NULL, &rep), TDV_OK);
+	CHECK(rep.intact);
+}
+
 static void
 test_enrol_tokens(void)
 {
@@ -534,6 +591,7 @@ main(void)
 	RUN(test_officers_replaced);
 	RUN(test_officers_assigned);
 	RUN(test_prune);
+	RUN(test_cert_register);
 	RUN(test_enrol_tokens);
 	tdv_store_free(&local);
 	tdv_store_free(&central);
