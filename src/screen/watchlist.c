@@ -1449,6 +1449,120 @@ keep_best(struct top *top, size_t max, size_t *n, const struct top *h)
 	top[at] = *h;
 }
 
+/*
+ * The forms one set of query keys reaches: the distinct (token, space)
+ * entries its keys give, each walked once; their forms are added to the
+ * candidates as hits of query token tok (or, with probe, only counted on
+ * forms already there).
+ */
+static int
+reach_forms(const tdv_watchlist *wl, const uint32_t *keys, size_t nkeys,
+    int tok, bool single, bool probe, struct cset *cs, uint32_t **reach,
+    size_t *capreach)
+{
+	size_t nr = 0;
+	int rc = TDV_OK;
+	for (size_t j = 0; j < nkeys; j++) {
+		size_t at = find_key(wl, keys[j]);
+		if (at == SIZE_MAX)
+			continue;
+		size_t ke = wl->koff[at + 1] - wl->koff[at];
+		if ((rc = grow((void **)reach, capreach, nr + ke, sizeof(**reach))) != TDV_OK)
+			return rc;
+		memcpy(*reach + nr, wl->kent + wl->koff[at], ke * sizeof(**reach));
+		nr += ke;
+	}
+	uint32_t *r0 = *reach;
+	if (nr > 1)
+		qsort(r0, nr, sizeof(*r0), cmp_u32);
+	for (size_t j = 0; j < nr && rc == TDV_OK; j++) {
+		if (j > 0 && r0[j] == r0[j - 1])
+			continue;
+		for (uint32_t r = wl->roff[r0[j]]; r < wl->roff[r0[j] + 1] && rc == TDV_OK; r++) {
+			if (probe)
+				cset_probe(cs, wl->refs[r], tok);
+			else
+				rc = cset_add(cs, wl->refs[r], tok, single);
+		}
+	}
+	return rc;
+}
+
+/*
+ * Compound names written apart on one side and as one word on the other
+ * (AL TAMIMI / ALTAMIMI, ABDUL RAHMAN / ABDULRAHMAN), which the scorer
+ * pairs as compounds, reach their forms through extra query "tokens":
+ * every two adjacent query tokens joined, and every query word split in
+ * two at each point leaving at least four letters on each side, or after
+ * a particle (AL, BIN, DE ...). They use the exact skeleton key only (the
+ * joined or split word must be spelt as in the list, up to
+ * transliteration). Each brings in forms as a query token of its own, so
+ * a form hit by a part and by another query token passes the two-hit
+ * filter and is scored as tdv_name_compare scores it.
+ */
+#define WL_VTOK_MAX 96
+
+struct vtok {
+	uint32_t keys[2][TDV_NAME_TOKEN_MAX + 2];
+	size_t nk[2];
+};
+
+static void
+vtok_from(struct vtok *v, const char *s, size_t len, char script)
+{
+	struct tdv__tok t;
+	memset(&t, 0, sizeof(t));
+	memset(v, 0, sizeof(*v));
+	memcpy(t.s, s, len);
+	t.len = (uint8_t)len;
+	t.script = script;
+	tdv__tok_keys(&t);
+	if (t.keylen > 0 && !t.particle) {
+		v->keys[0][0] = key_hash(t.key, t.keylen, 0);
+		v->keys[1][0] = key_hash(t.key, t.keylen, WL_KIND_SINGLE);
+		v->nk[0] = v->nk[1] = 1;
+	}
+}
+
+static bool
+is_particle(const char *s, size_t len)
+{
+	struct tdv__tok t;
+	memset(&t, 0, sizeof(t));
+	memcpy(t.s, s, len);
+	t.len = (uint8_t)len;
+	tdv__tok_keys(&t);
+	return t.particle;
+}
+
+static size_t
+compound_vtoks(const tdv_name *q, struct vtok *v, size_t max)
+{
+	size_t n = 0;
+	for (int i = 0; i + 1 < q->ntok && n < max; i++) {
+		const struct tdv__tok *a = &q->tok[i], *b = &q->tok[i + 1];
+		if ((size_t)a->len + b->len > TDV_NAME_TOKEN_MAX)
+			continue;
+		char j[TDV_NAME_TOKEN_MAX + 1];
+		memcpy(j, a->s, a->len);
+		memcpy(j + a->len, b->s, b->len);
+		vtok_from(&v[n++], j, (size_t)a->len + b->len,
+		    a->script != 'l' ? a->script : b->script);
+	}
+	for (int i = 0; i < q->ntok; i++) {
+		const struct tdv__tok *a = &q->tok[i];
+		for (size_t cut = 2; cut + 3 <= a->len && n + 2 <= max; cut++) {
+			bool part = cut <= 4 && is_particle(a->s, cut);
+			if (!part && (cut < 4 || a->len - cut < 4))
+				continue;
+			if (!part) /* a particle has no keys of its own */
+				vtok_from(&v[n++], a->s, cut, a->script);
+			vtok_from(&v[n++], a->s + cut, a->len - cut, a->script);
+		}
+	}
+	return n;
+}
+
 int
 tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
     tdv_watch_hit *hits, size_t maxhits, size_t *nhits)
@@ -1467,19 +1581,21 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 	size_t nk[TDV_NAME_MAX_TOKENS][2];
 	size_t vol[TDV_NAME_MAX_TOKENS];
 	tdv_name *en = malloc(sizeof(*en));
+	struct vtok *vt = malloc(WL_VTOK_MAX * sizeof(*vt));
 	size_t maxtop = maxhits, ntop = 0;
 	struct top *top = malloc((maxtop ? maxtop : 1) * sizeof(*top));
 	struct cset cs = {NULL, 0, 0};
 	uint32_t *reach = NULL, *gated = NULL; /* (token << 1 | space) entries reached */
 	size_t capreach = 0;
-	if (km == NULL || en == NULL || top == NULL)
+	if (km == NULL || en == NULL || top == NULL || vt == NULL)
 		rc = TDV_ENOMEM;
-	int qn = 0, skip = -1;
+	int qn = 0, skip = -1, ninit = 0;
 	struct tdv__scorer *sc = NULL;
 	if (rc == TDV_OK)
 		rc = tdv__scorer_new(q, &sc);
 	for (int i = 0; i < q->ntok && rc == TDV_OK; i++) {
 		qn += !q->tok[i].particle;
+		ninit += !q->tok[i].particle && q->tok[i].len == 1;
 		vol[i] = 0;
 		for (int s = 0; s < 2; s++)
 			nk[i][s] = token_keys(&q->tok[i], s ? WL_KIND_SINGLE : 0, km[i][s],
@@ -1501,41 +1617,25 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 	 * counts its hits on forms the other tokens brought in (forms of a
 	 * single token have their own keys and are always looked up).
 	 */
-	if (qn < 2)
+	if (qn - ninit < 2) /* initials: see the filter below */
 		skip = -1;
 	for (int pass = 0; pass < 2 && rc == TDV_OK; pass++) {
+		if (pass == 1) {
+			/* Compounds (see compound_vtoks), before the probing
+			 * token counts its hits on every form brought in. */
+			size_t nv = rc == TDV_OK ? compound_vtoks(q, vt, WL_VTOK_MAX) : 0;
+			for (size_t v = 0; v < nv && rc == TDV_OK; v++)
+				for (int s = 0; s < 2 && rc == TDV_OK; s++)
+					rc = reach_forms(wl, vt[v].keys[s], vt[v].nk[s],
+					    q->ntok + (int)v, s == 1, false, &cs, &reach,
+					    &capreach);
+		}
 		for (int i = 0; i < q->ntok && rc == TDV_OK; i++) {
 			if ((pass == 0) == (i == skip))
 				continue;
-			for (int s = 0; s < 2 && rc == TDV_OK; s++) {
-				/* The distinct (token, space) entries its keys reach,
-				 * each walked once. */
-				size_t nr = 0;
-				for (size_t j = 0; j < nk[i][s] && rc == TDV_OK; j++) {
-					size_t at = find_key(wl, km[i][s][j]);
-					if (at == SIZE_MAX)
-						continue;
-					size_t ke = wl->koff[at + 1] - wl->koff[at];
-					rc = grow((void **)&reach, &capreach, nr + ke, sizeof(*reach));
-					if (rc == TDV_OK)
-						memcpy(reach + nr, wl->kent + wl->koff[at], ke * sizeof(*reach));
-					nr += ke;
-				}
-				if (rc != TDV_OK)
-					break;
-				if (nr > 1)
-					qsort(reach, nr, sizeof(*reach), cmp_u32);
-				for (size_t j = 0; j < nr && rc == TDV_OK; j++) {
-					if (j > 0 && reach[j] == reach[j - 1])
-						continue;
-					for (uint32_t r = wl->roff[reach[j]]; r < wl->roff[reach[j] + 1] && rc == TDV_OK; r++) {
-						if (i == skip && s == 0)
-							cset_probe(&cs, wl->refs[r], i);
-						else
-							rc = cset_add(&cs, wl->refs[r], i, s == 1);
-					}
-				}
-			}
+			for (int s = 0; s < 2 && rc == TDV_OK; s++)
+				rc = reach_forms(wl, km[i][s], nk[i][s], i, s == 1,
+				    i == skip && s == 0, &cs, &reach, &capreach);
 		}
 	}
 	/* The candidates that pass the filter, decided without touching the
@@ -1552,6 +1652,11 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 		if (c->form == UINT32_MAX)
 			continue;
 		int need = qn < 2 ? qn : c->single ? 1 : 2;
+		/* Initials (S G VOLKOVA) reach no form through keys: with one
+		 * whole name part in the query, its hit is enough to score
+		 * the form (the scorer pairs the initials). */
+		if (need == 2 && ninit > 0 && qn - ninit < 2)
+			need = 1;
 		if (c->hits < need || (need >= 2 && (c->mask & (c->mask - 1u)) == 0))
 			continue;
 		gated[ng++] = c->form;
@@ -1636,6 +1741,7 @@ tdv_watchlist_match(const tdv_watchlist *wl, const tdv_traveller *t,
 		*nhits = ntop;
 	tdv__scorer_free(&sc);
 	free(reach);
+	free(vt);
 	free(gated);
 	free(cs.v);
 	free(km);

@@ -299,6 +299,69 @@ test_screen_watchlist_common_name(void)
 	free(csv);
 }
 
+/*
+ * Compound names written as one word on one side and apart on the other
+ * (ALTAMIMI / AL TAMIMI, ABDULRAHMAN / ABDUL RAHMAN) and given names as
+ * initials (S G VOLKOVA) are found, among many persons sharing a common
+ * part, with the score tdv_name_compare gives the pair.
+ */
+static void
+test_screen_watchlist_compounds_and_initials(void)
+{
+	size_t cap = 200000, len = 0;
+	char *csv = malloc(cap);
+	len += (size_t)snprintf(csv + len, cap - len,
+	    "id,names,birth_date,nationality,sex,documents,reason,action\n"
+	    "T1,AL TAMIMI AHMED SALEH,1970,UTO,M,,r,a\n"
+	    "T2,ABDUL RAHMAN MOHAMMED,1965,UTO,M,,r,a\n"
+	    "T3,ALHASHIMI OMAR,1971,UTO,M,,r,a\n"
+	    "T4,ABDULKARIM YUSUF,1972,UTO,M,,r,a\n"
+	    "T5,VOLKOVA SVETLANA GENNADYEVNA,1975,UTO,F,,r,a\n");
+	/* many others sharing AHMED, MOHAMMED, OMAR, YUSUF, VOLKOVA */
+	static const char *const first[] = {"AHMED", "MOHAMMED", "OMAR", "YUSUF"};
+	for (int k = 0; k < 2000; k++)
+		len += (size_t)snprintf(csv + len, cap - len, "F%d,%s N%c%c%cSSEN,,,,,r,a\n",
+		    k, first[k % 4], 'A' + k % 26, 'A' + k / 26 % 26, 'A' + k / 676);
+	for (int k = 0; k < 500; k++)
+		len += (size_t)snprintf(csv + len, cap - len, "V%d,VOLKOVA %c%cNA,,,,,r,a\n",
+		    k, 'A' + k % 26, 'A' + k / 26);
+	FILE *f = fmemopen(csv, len, "r");
+	tdv_watchlist *c = NULL;
+	CHECK_INT(tdv_watchlist_load_csv(f, 0, NULL, NULL, &c, NULL), TDV_OK);
+	fclose(f);
+	static const struct {
+		const char *traveller, *id, *listed;
+	} cases[] = {
+	    {"ALTAMIMI<<AHMED", "T1", "AL TAMIMI AHMED SALEH"},
+	    {"AHMED SALEH ALTAMIMI", "T1", "AL TAMIMI AHMED SALEH"},
+	    {"ABDULRAHMAN<<MOHAMMED", "T2", "ABDUL RAHMAN MOHAMMED"},
+	    {"MOHAMMED ABDULRAHMAN", "T2", "ABDUL RAHMAN MOHAMMED"},
+	    {"AL<HASHIMI<<OMAR", "T3", "ALHASHIMI OMAR"},
+	    {"ABDUL<KARIM<<YUSUF", "T4", "ABDULKARIM YUSUF"},
+	    {"S G VOLKOVA", "T5", "VOLKOVA SVETLANA GENNADYEVNA"},
+	    {"VOLKOVA<<S<G", "T5", "VOLKOVA SVETLANA GENNADYEVNA"},
+	};
+	for (size_t i = 0; c != NULL && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tdv_watch_hit h[4];
+		tdv_traveller t;
+		memset(&t, 0, sizeof(t));
+		t.name = cases[i].traveller;
+		size_t n = 0;
+		CHECK_INT(tdv_watchlist_match(c, &t, h, 4, &n), TDV_OK);
+		CHECK(n >= 1);
+		if (n < 1)
+			continue;
+		CHECK_STR(h[0].id, cases[i].id);
+		tdv_name_result *r = malloc(sizeof(*r));
+		CHECK_INT(tdv_names_compare(cases[i].traveller, strlen(cases[i].traveller),
+		    cases[i].listed, strlen(cases[i].listed), 0, r), TDV_OK);
+		CHECK(h[0].name_score == r->score);
+		free(r);
+	}
+	tdv_watchlist_free(&c);
+	free(csv);
+}
+
 int
 main(void)
 {
@@ -308,6 +371,7 @@ main(void)
 	RUN(test_screen_watchlist_bad_input);
 	RUN(test_screen_watchlist_compiled_file);
 	RUN(test_screen_watchlist_common_name);
+	RUN(test_screen_watchlist_compounds_and_initials);
 	tdv_watchlist_free(&wl);
 	TEST_EXIT();
 }
