@@ -148,6 +148,31 @@ tdv__sync_issue_checkpoint(tdv_sync_server *s, EVP_PKEY *pub, const char *cp,
 	return rc;
 }
 
+/* 503 when a certificate could not be issued (enrolment or renewal). */
+static void
+not_issued(tdv_buf *out, int *code, tdv_sync_served *info, const char *route,
+    const char *who, int rc)
+{
+	*code = 503;
+	tdv__sync_json_error(out, tdv_strerror_name(rc), "certificate not issued");
+	snprintf(info->message, sizeof(info->message), "503 %s %s: %s", route, who,
+	    tdv_strerror(rc));
+}
+
+/* The head of a reply carrying a new certificate: {"status":"ok",
+ * "certificate":PEM ... (the caller adds its members and ends it). */
+static void
+issued_reply_begin(tdv_json *j, tdv_buf *out, const tdv_buf *pem)
+{
+	tdv_buf_reset(out);
+	tdv_json_init(j, out);
+	tdv_json_object_begin(j);
+	tdv_json_key(j, "status");
+	tdv_json_string(j, "ok");
+	tdv_json_key(j, "certificate");
+	tdv_json_string(j, tdv_buf_cstr(pem));
+}
+
 int
 tdv__sync_route_enrol(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *out,
     int *code, const char **ctype, tdv_sync_served *info)
@@ -218,20 +243,11 @@ tdv__sync_route_enrol(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *
 	}
 	if (rc != TDV_OK) {
 		tdv_buf_free(&pem);
-		*code = 503;
-		tdv__sync_json_error(out, tdv_strerror_name(rc), "certificate not issued");
-		snprintf(info->message, sizeof(info->message), "503 enrol %s: %s", who,
-		    tdv_strerror(rc));
+		not_issued(out, code, info, "enrol", who, rc);
 		goto done;
 	}
 	tdv_json j;
-	tdv_buf_reset(out);
-	tdv_json_init(&j, out);
-	tdv_json_object_begin(&j);
-	tdv_json_key(&j, "status");
-	tdv_json_string(&j, "ok");
-	tdv_json_key(&j, "certificate");
-	tdv_json_string(&j, tdv_buf_cstr(&pem));
+	issued_reply_begin(&j, out, &pem);
 	tdv_json_key(&j, "ca");
 	tdv_json_string(&j, s->ca_pem);
 	tdv_json_key(&j, "checkpoint");
@@ -315,20 +331,11 @@ tdv__sync_route_renew(tdv_sync_server *s, const tdv__sync_request *rq, tdv_buf *
 	rc = tdv__sync_issue_checkpoint(s, pub, cp, rq->peer_serial, &pem, fp);
 	if (rc != TDV_OK) {
 		tdv_buf_free(&pem);
-		*code = 503;
-		tdv__sync_json_error(out, tdv_strerror_name(rc), "certificate not issued");
-		snprintf(info->message, sizeof(info->message), "503 renew %s: %s", cp,
-		    tdv_strerror(rc));
+		not_issued(out, code, info, "renew", cp, rc);
 		goto done;
 	}
 	tdv_json j;
-	tdv_buf_reset(out);
-	tdv_json_init(&j, out);
-	tdv_json_object_begin(&j);
-	tdv_json_key(&j, "status");
-	tdv_json_string(&j, "ok");
-	tdv_json_key(&j, "certificate");
-	tdv_json_string(&j, tdv_buf_cstr(&pem));
+	issued_reply_begin(&j, out, &pem);
 	tdv_json_object_end(&j);
 	tdv_buf_free(&pem);
 	*code = 200;
