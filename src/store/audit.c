@@ -25,7 +25,7 @@
 static const char ZERO_HASH[65] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-#define AUDIT_COLS "chain, seq, time_ms, actor, action, object, detail, prev_hash, hash"
+#define AUDIT_COLS TDV__AUDIT_COLS
 #define AUDIT_NCOLS 9
 #define AUDIT_PAGE 2000
 #define MAX_CHAINS 100000
@@ -77,16 +77,10 @@ hex64_ok(const char *h)
 	return true;
 }
 
-struct head {
-	int64_t seq;
-	char hash[65];
-	int found;
-};
-
-static int
-head_row(void *ctx, int n, const char *const *v, const size_t *l)
+int
+tdv__audit_head_row(void *ctx, int n, const char *const *v, const size_t *l)
 {
-	struct head *h = ctx;
+	tdv__audit_head *h = ctx;
 	if (n != 2 || tdv__parse_i64(v[0], &h->seq) != TDV_OK ||
 	    tdv__copy(h->hash, sizeof(h->hash), v[1], l[1]) != TDV_OK)
 		return TDV_ESTORE_SCHEMA;
@@ -125,11 +119,11 @@ tdv__audit_append(tdv_store *s, const char *chain, const char *actor,
 
 	/* The UPDATE takes the head's row lock (PostgreSQL) / the write lock
 	 * (SQLite), so two writers cannot take the same seq. */
-	struct head h = {0, "", 0};
+	tdv__audit_head h = {0, "", 0};
 	tdv__param ph[] = {TDV__TEXT(chain)};
 	int rc = tdv__exec(s,
 	    "UPDATE audit_head SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash",
-	    ph, 1, head_row, &h);
+	    ph, 1, tdv__audit_head_row, &h);
 	if (rc != TDV_OK)
 		return rc;
 	if (!h.found) {
@@ -404,10 +398,10 @@ tdv_store_audit_verify(tdv_store *s, const char *chain, tdv_audit_report *r)
 	for (size_t i = 0; rc == TDV_OK && i < cl.n && r->intact; i++) {
 		const char *c = cl.ids[i];
 		r->chains++;
-		struct head h = {0, "", 0};
+		tdv__audit_head h = {0, "", 0};
 		tdv__param p[] = {TDV__TEXT(c)};
 		rc = tdv__exec(s, "SELECT seq, hash FROM audit_head WHERE chain = $1",
-		    p, 1, head_row, &h);
+		    p, 1, tdv__audit_head_row, &h);
 		if (rc != TDV_OK)
 			break;
 		struct verify_ctx v = {r, 1, ""};
@@ -489,10 +483,10 @@ tdv_store_import_audit(tdv_store *s, const tdv_audit_entry *e, bool *inserted)
 		return tdv__tx_end(s, rc);
 	}
 	/* new entries extend the chain exactly: no gaps, no forks */
-	struct head hd = {0, "", 0};
+	tdv__audit_head hd = {0, "", 0};
 	if (rc == TDV_OK)
 		rc = tdv__exec(s, "SELECT seq, hash FROM audit_head WHERE chain = $1",
-		    p, 1, head_row, &hd);
+		    p, 1, tdv__audit_head_row, &hd);
 	if (rc == TDV_OK) {
 		const char *prev = hd.found ? hd.hash : ZERO_HASH;
 		int64_t next = hd.found ? hd.seq + 1 : 1;
@@ -536,9 +530,9 @@ move_head(tdv_store *s, const char *chain, int found, const tdv_audit_entry *las
 }
 
 int
-tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
+tdv__audit_run_valid(const tdv_audit_entry *const *es, int n)
 {
-	if (s == NULL || es == NULL || n <= 0 || s->tx_depth == 0)
+	if (es == NULL || n <= 0)
 		return TDV_EINVAL;
 	const char *chain = es[0]->chain;
 	for (int i = 0; i < n; i++) {
@@ -555,36 +549,64 @@ tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
 		if (entry_hash(e, h) != TDV_OK || strcmp(h, e->hash) != 0)
 			return TDV_EAUDIT_BROKEN;
 	}
-	/* the run must extend the chain exactly: no gap, no overlap, no fork */
-	struct head hd = {0, "", 0};
-	tdv__param ph[] = {TDV__TEXT(chain)};
-	int rc = tdv__exec(s, "SELECT seq, hash FROM audit_head WHERE chain = $1", ph, 1,
-	    head_row, &hd);
-	if (rc != TDV_OK)
-		return rc;
-	const char *prev = hd.found ? hd.hash : ZERO_HASH;
-	int64_t next = hd.found ? hd.seq + 1 : 1;
+	return TDV_OK;
+}
+
+int
+tdv__audit_run_extends(const tdv_audit_entry *const *es, int n, const tdv__audit_head *hd)
+{
+	const char *prev = hd->found ? hd->hash : ZERO_HASH;
+	int64_t next = hd->found ? hd->seq + 1 : 1;
 	for (int i = 0; i < n; i++) {
 		if (es[i]->seq != next + i || strcmp(es[i]->prev_hash, prev) != 0)
 			return TDV_EAUDIT_BROKEN;
 		prev = es[i]->hash;
 	}
+	return TDV_OK;
+}
+
+int
+tdv__audit_run_rows(tdv_buf *b, const tdv_audit_entry *const *es, int n)
+{
+	int rc = TDV_OK;
+	for (int i = 0; rc == TDV_OK && i < n; i++) {
+		const tdv_audit_entry *e = es[i];
+		if ((rc = tdv__copy_text(b, e->chain, false)) == TDV_OK &&
+		    (rc = tdv__copy_int(b, e->seq, false)) == TDV_OK &&
+		    (rc = tdv__copy_int(b, e->time_ms, false)) == TDV_OK &&
+		    (rc = tdv__copy_text(b, e->actor, false)) == TDV_OK &&
+		    (rc = tdv__copy_text(b, e->action, false)) == TDV_OK &&
+		    (rc = tdv__copy_text(b, e->object, false)) == TDV_OK &&
+		    (rc = tdv__copy_text(b, e->detail, false)) == TDV_OK &&
+		    (rc = tdv__copy_text(b, e->prev_hash, false)) == TDV_OK)
+			rc = tdv__copy_text(b, e->hash, true);
+	}
+	return rc;
+}
+
+int
+tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
+{
+	if (s == NULL || es == NULL || n <= 0 || s->tx_depth == 0)
+		return TDV_EINVAL;
+	const char *chain = es[0]->chain;
+	int rc = tdv__audit_run_valid(es, n);
+	if (rc != TDV_OK)
+		return rc;
+	/* the run must extend the chain exactly: no gap, no overlap, no fork */
+	tdv__audit_head hd = {0, "", 0};
+	tdv__param ph[] = {TDV__TEXT(chain)};
+	rc = tdv__exec(s, "SELECT seq, hash FROM audit_head WHERE chain = $1", ph, 1,
+	    tdv__audit_head_row, &hd);
+	if (rc != TDV_OK)
+		return rc;
+	if ((rc = tdv__audit_run_extends(es, n, &hd)) != TDV_OK)
+		return rc;
 	if (s->ops->copy_in != NULL) {
 		/* PostgreSQL: one COPY for the whole run */
 		tdv_buf b;
 		tdv_buf_init(&b, (size_t)n * 4096 + 4096);
-		for (int i = 0; rc == TDV_OK && i < n; i++) {
-			const tdv_audit_entry *e = es[i];
-			if ((rc = tdv__copy_text(&b, e->chain, false)) == TDV_OK &&
-			    (rc = tdv__copy_int(&b, e->seq, false)) == TDV_OK &&
-			    (rc = tdv__copy_int(&b, e->time_ms, false)) == TDV_OK &&
-			    (rc = tdv__copy_text(&b, e->actor, false)) == TDV_OK &&
-			    (rc = tdv__copy_text(&b, e->action, false)) == TDV_OK &&
-			    (rc = tdv__copy_text(&b, e->object, false)) == TDV_OK &&
-			    (rc = tdv__copy_text(&b, e->detail, false)) == TDV_OK &&
-			    (rc = tdv__copy_text(&b, e->prev_hash, false)) == TDV_OK)
-				rc = tdv__copy_text(&b, e->hash, true);
-		}
+		rc = tdv__audit_run_rows(&b, es, n);
 		if (rc == TDV_OK)
 			rc = s->ops->copy_in(s, "audit_entry (" AUDIT_COLS ")",
 			    (const char *)b.data, b.len);

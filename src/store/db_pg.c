@@ -59,8 +59,10 @@ static const char *
 pg_session_sql(const tdv_store *s)
 {
 	return s->readonly ? "SET client_min_messages = warning;"
+			     "SET standard_conforming_strings = on;"
 			     "SET default_transaction_read_only = on;"
 			   : "SET client_min_messages = warning;"
+			     "SET standard_conforming_strings = on;"
 			     "SET synchronous_commit = on;";
 }
 
@@ -75,6 +77,28 @@ pg_maybe_reset(tdv_store *s)
 			PQclear(PQexec(c, pg_session_sql(s)));
 		}
 	}
+}
+
+/* Hand the rows of a result to cb (a nonzero return stops: > 0 fine,
+ * < 0 an error code). */
+static int
+pg_rows(PGresult *res, tdv__row_cb cb, void *ctx)
+{
+	int rows = PQntuples(res), n = PQnfields(res);
+	if (n > PG_MAX_COLS)
+		return TDV_ELIMIT;
+	for (int r = 0; r < rows; r++) {
+		const char *rv[PG_MAX_COLS];
+		size_t lens[PG_MAX_COLS];
+		for (int f = 0; f < n; f++) {
+			rv[f] = PQgetisnull(res, r, f) ? NULL : PQgetvalue(res, r, f);
+			lens[f] = (size_t)PQgetlength(res, r, f);
+		}
+		int x = cb(ctx, n, rv, lens);
+		if (x != 0)
+			return x < 0 ? x : TDV_OK;
+	}
+	return TDV_OK;
 }
 
 static int
@@ -116,27 +140,7 @@ pg_exec(tdv_store *s, const char *sql, const tdv__param *p, int np,
 		PQclear(res);
 		return rc;
 	}
-	int ret = TDV_OK;
-	if (cb != NULL && st == PGRES_TUPLES_OK) {
-		int rows = PQntuples(res), n = PQnfields(res);
-		if (n > PG_MAX_COLS) {
-			PQclear(res);
-			return TDV_ELIMIT;
-		}
-		for (int r = 0; r < rows && ret == TDV_OK; r++) {
-			const char *rv[PG_MAX_COLS];
-			size_t lens[PG_MAX_COLS];
-			for (int f = 0; f < n; f++) {
-				rv[f] = PQgetisnull(res, r, f) ? NULL : PQgetvalue(res, r, f);
-				lens[f] = (size_t)PQgetlength(res, r, f);
-			}
-			int x = cb(ctx, n, rv, lens);
-			if (x != 0) {
-				ret = x < 0 ? x : TDV_OK;
-				break;
-			}
-		}
-	}
+	int ret = cb != NULL && st == PGRES_TUPLES_OK ? pg_rows(res, cb, ctx) : TDV_OK;
 	if (ret == TDV_OK && changes != NULL) {
 		const char *t = PQcmdTuples(res);
 		int64_t v = 0;
@@ -161,27 +165,65 @@ pg_script(tdv_store *s, const char *sql)
 	return rc;
 }
 
-/* COPY ... FROM STDIN in steps: begin, rows as they come (sent at once,
- * so the server works on them while the caller prepares the next), end
- * (or abort: the server then fails the COPY, and the transaction). The
- * server's verdict (a unique violation, a bad row) comes with the end. */
+/* Statements sent together (the simple query protocol: the server runs
+ * one after the other without waiting on the client), their results read
+ * one at a time. A COPY FROM STDIN among them stops the server until its
+ * rows have come (copy_put, copy_done). After a failed statement the
+ * server skips the rest: what is left is read and dropped here, so the
+ * connection is ready for the next statement (a ROLLBACK). */
 static int
-pg_copy_begin(tdv_store *s, const char *target)
+pg_script_send(tdv_store *s, const char *sql)
+{
+	pg_maybe_reset(s);
+	if (PQsendQuery(s->impl, sql) != 1) {
+		tdv__store_set_err(s, PQerrorMessage(s->impl));
+		return TDV_EIO;
+	}
+	return TDV_OK;
+}
+
+static void
+pg_drain(PGconn *c)
+{
+	PGresult *res;
+	while ((res = PQgetResult(c)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_COPY_IN && PQputCopyEnd(c, "abandoned by the client") != 1)
+			break;
+		if (st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+			break; /* never sent by this library */
+	}
+}
+
+static int
+pg_script_next(tdv_store *s, tdv__row_cb cb, void *ctx, int *what)
 {
 	PGconn *c = s->impl;
-	char sql[1024];
-	int w = snprintf(sql, sizeof(sql), "COPY %s FROM STDIN", target);
-	if (w < 0 || (size_t)w >= sizeof(sql))
-		return TDV_ELIMIT;
-	pg_maybe_reset(s);
-	PGresult *res = PQexec(c, sql);
-	if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) {
-		int rc = pg_result_err(s, res);
-		PQclear(res);
-		return rc;
+	PGresult *res = PQgetResult(c);
+	if (res == NULL) {
+		*what = TDV__SCRIPT_END;
+		if (PQstatus(c) != CONNECTION_OK) {
+			tdv__store_set_err(s, PQerrorMessage(c));
+			return TDV_EIO;
+		}
+		return TDV_OK;
+	}
+	ExecStatusType st = PQresultStatus(res);
+	int rc = TDV_OK;
+	if (st == PGRES_COPY_IN) {
+		*what = TDV__SCRIPT_COPY;
+	} else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		*what = TDV__SCRIPT_STATEMENT;
+		if (cb != NULL && st == PGRES_TUPLES_OK)
+			rc = pg_rows(res, cb, ctx);
+	} else {
+		rc = pg_result_err(s, res);
 	}
 	PQclear(res);
-	return TDV_OK;
+	if (rc != TDV_OK)
+		pg_drain(c);
+	return rc;
 }
 
 static int
@@ -198,34 +240,43 @@ pg_copy_put(tdv_store *s, const char *rows, size_t len)
 	return TDV_OK;
 }
 
+/* The end of a COPY's rows (abort: the server fails the COPY, and with it
+ * the transaction); its verdict is the next result. */
 static int
-pg_copy_end(tdv_store *s, bool abort)
+pg_copy_done(tdv_store *s, bool abort)
+{
+	if (PQputCopyEnd(s->impl, abort ? "refused by the client" : NULL) != 1) {
+		tdv__store_set_err(s, PQerrorMessage(s->impl));
+		return TDV_EIO;
+	}
+	return TDV_OK;
+}
+
+/* COPY ... FROM STDIN in one go. The server's verdict on the rows (a
+ * unique violation, a bad row) comes after the end. */
+static int
+pg_copy_in(tdv_store *s, const char *target, const char *rows, size_t len)
 {
 	PGconn *c = s->impl;
-	PGresult *res;
-	bool sent = PQputCopyEnd(c, abort ? "refused by the client" : NULL) == 1;
-	int rc = TDV_OK;
+	char sql[1024];
+	int w = snprintf(sql, sizeof(sql), "COPY %s FROM STDIN", target);
+	if (w < 0 || (size_t)w >= sizeof(sql))
+		return TDV_ELIMIT;
+	pg_maybe_reset(s);
+	PGresult *res = PQexec(c, sql);
+	if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) {
+		int rc = pg_result_err(s, res);
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	int put = pg_copy_put(s, rows, len);
+	int rc = pg_copy_done(s, put != TDV_OK);
 	while ((res = PQgetResult(c)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == TDV_OK)
 			rc = pg_result_err(s, res);
 		PQclear(res);
 	}
-	if (rc == TDV_OK && !sent) {
-		tdv__store_set_err(s, PQerrorMessage(c));
-		rc = TDV_EIO;
-	}
-	return abort && rc == TDV_OK ? TDV_ESTORE : rc;
-}
-
-/* COPY ... FROM STDIN in one go. */
-static int
-pg_copy_in(tdv_store *s, const char *target, const char *rows, size_t len)
-{
-	int rc = pg_copy_begin(s, target);
-	if (rc != TDV_OK)
-		return rc;
-	int put = pg_copy_put(s, rows, len);
-	rc = pg_copy_end(s, put != TDV_OK);
 	return put != TDV_OK ? put : rc;
 }
 
@@ -242,9 +293,10 @@ static const tdv__db_ops pg_ops = {
 	.script = pg_script,
 	.close = pg_close,
 	.copy_in = pg_copy_in,
-	.copy_begin = pg_copy_begin,
+	.script_send = pg_script_send,
+	.script_next = pg_script_next,
 	.copy_put = pg_copy_put,
-	.copy_end = pg_copy_end,
+	.copy_done = pg_copy_done,
 	.begin_sql = "BEGIN",
 };
 

@@ -278,11 +278,7 @@ tdv__movement_hash(const tdv_movement *m, char hex[65])
 #undef HF
 #undef HC
 
-#define MOVEMENT_INSERT_COLS                                                   \
-	"id, checkpoint_id, seq, time_ms, day, direction, officer_id,"         \
-	" document_code, issuing_state, document_number, nationality, surname," \
-	" given_names, sex, birth_date, expiry_date, age_band, verdict,"       \
-	" decision, reason, fraud_type, checks, audit_seq"
+#define MOVEMENT_INSERT_COLS TDV__MOVEMENT_INSERT_COLS
 #define MOVEMENT_INSERT_NCOLS 23
 
 /* Per-row text that the parameters point into. */
@@ -374,29 +370,6 @@ tdv__movements_copy(tdv_store *s, const tdv_buf *rows)
 	    (const char *)rows->data, rows->len);
 }
 
-int
-tdv__movements_copy_begin(tdv_store *s)
-{
-	if (s->ops->copy_begin == NULL || s->tx_depth == 0)
-		return TDV_EINVAL;
-	return s->ops->copy_begin(s, "movement (" MOVEMENT_INSERT_COLS ")");
-}
-
-int
-tdv__movements_copy_put(tdv_store *s, const tdv_buf *rows)
-{
-	if (s->ops->copy_put == NULL || s->tx_depth == 0)
-		return TDV_EINVAL;
-	return rows->len ? s->ops->copy_put(s, (const char *)rows->data, rows->len) : TDV_OK;
-}
-
-int
-tdv__movements_copy_end(tdv_store *s, bool abort)
-{
-	if (s->ops->copy_end == NULL || s->tx_depth == 0)
-		return TDV_EINVAL;
-	return s->ops->copy_end(s, abort);
-}
 
 int
 tdv__movements_insert_many(tdv_store *s, const tdv_movement *const *ms, int n)

@@ -34,6 +34,8 @@ typedef struct tdv__param {
 typedef int (*tdv__row_cb)(void *ctx, int ncols, const char *const *vals,
     const size_t *lens);
 
+enum { TDV__SCRIPT_STATEMENT = 1, TDV__SCRIPT_COPY, TDV__SCRIPT_END };
+
 typedef struct tdv__db_ops {
 	/* One statement with parameters; rows go to cb (may be NULL).
 	 * *changes gets the number of rows changed (may be NULL). */
@@ -47,11 +49,17 @@ typedef struct tdv__db_ops {
 	 * (SQLite: multi-row INSERTs instead). */
 	int (*copy_in)(tdv_store *s, const char *target, const char *rows,
 	    size_t len);
-	/* The same in steps (NULL with copy_in): rows sent as they are
-	 * ready; copy_end(abort) makes the server fail the COPY. */
-	int (*copy_begin)(tdv_store *s, const char *target);
+	/* Statements without parameters sent together (PostgreSQL's simple
+	 * query: the server runs them without waiting on the client), read
+	 * back one result at a time by script_next, which says in *what
+	 * whether a statement has ended, a COPY FROM STDIN waits for its rows
+	 * (copy_put any number of times, then copy_done; abort fails the
+	 * COPY) or the script is over. After an error the server skips the
+	 * rest; script_next reads it away. NULL for SQLite. */
+	int (*script_send)(tdv_store *s, const char *sql);
+	int (*script_next)(tdv_store *s, tdv__row_cb cb, void *ctx, int *what);
 	int (*copy_put)(tdv_store *s, const char *rows, size_t len);
-	int (*copy_end)(tdv_store *s, bool abort);
+	int (*copy_done)(tdv_store *s, bool abort);
 	const char *begin_sql; /* "BEGIN IMMEDIATE" / "BEGIN" */
 } tdv__db_ops;
 
@@ -146,11 +154,63 @@ int tdv__copy_int(tdv_buf *b, int64_t v, bool last);
  * appended rows at once. */
 int tdv__movement_copy_row(tdv_buf *b, const tdv_movement *m, bool checks_checked);
 int tdv__movements_copy(tdv_store *s, const tdv_buf *rows);
-/* The same streamed: begin, send rows (any number of times), end; end
- * with abort true fails the COPY and with it the transaction. */
-int tdv__movements_copy_begin(tdv_store *s);
-int tdv__movements_copy_put(tdv_store *s, const tdv_buf *rows);
-int tdv__movements_copy_end(tdv_store *s, bool abort);
+
+/* Columns of the two tables sync ingest loads (COPY targets). */
+#define TDV__AUDIT_COLS "chain, seq, time_ms, actor, action, object, detail, prev_hash, hash"
+#define TDV__MOVEMENT_INSERT_COLS                                              \
+	"id, checkpoint_id, seq, time_ms, day, direction, officer_id,"         \
+	" document_code, issuing_state, document_number, nationality, surname," \
+	" given_names, sex, birth_date, expiry_date, age_band, verdict,"       \
+	" decision, reason, fraud_type, checks, audit_seq"
+
+/* The parts of tdv__audit_append_run: every entry well-formed with its
+ * hash right (TDV_EINVAL, TDV_EAUDIT_BROKEN); the head of the chain held
+ * (a row of "SELECT seq, hash FROM audit_head"); the run extending that
+ * head exactly (TDV_EAUDIT_BROKEN); the run's COPY rows. */
+typedef struct tdv__audit_head {
+	int64_t seq;
+	char hash[65];
+	int found;
+} tdv__audit_head;
+int tdv__audit_run_valid(const tdv_audit_entry *const *es, int n);
+int tdv__audit_head_row(void *ctx, int n, const char *const *v, const size_t *l);
+int tdv__audit_run_extends(const tdv_audit_entry *const *es, int n,
+    const tdv__audit_head *head);
+int tdv__audit_run_rows(tdv_buf *b, const tdv_audit_entry *const *es, int n);
+
+/*
+ * The streamed sync ingest of one batch on PostgreSQL (stream.c): one
+ * transaction whose statements go to the server together, so that it
+ * never waits on a round trip between them, and whose movement rows
+ * stream in while the caller reads the rest of the batch.
+ *   open:   checks the run of audit entries, then sends BEGIN, the lock on
+ *           the checkpoint's row, its highest movement seq stored, the
+ *           chain head, COPY audit_entry, COPY movement; checks that the
+ *           checkpoint is registered and the run extends the head, sends
+ *           the run (its verdict is read with the first movement rows)
+ *   put:    movement COPY rows (tdv__movement_copy_row), any number
+ *   close:  the end of the rows, and the server's verdict on all of it
+ *   commit: the checkpoint's movement seq and the chain head moved, and
+ *           COMMIT, sent together
+ *   abandon: whatever is under way is failed and rolled back.
+ * Every failure abandons: nothing of the batch stays. The transaction is
+ * the store's explicit one (tdv_store_rollback works on it once closed).
+ */
+typedef struct tdv__stream {
+	tdv_store *s;
+	int state;
+	char peer[TDV_ID_MAX + 1];
+	tdv__audit_head head;
+	int64_t max_stored; /* highest movement seq stored when it opened */
+	int64_t last_seq;   /* the run's last entry */
+	char last_hash[65];
+} tdv__stream;
+int tdv__stream_open(tdv__stream *st, tdv_store *s, const char *peer,
+    const tdv_audit_entry *const *es, int n);
+int tdv__stream_put(tdv__stream *st, const tdv_buf *rows);
+int tdv__stream_close(tdv__stream *st);
+int tdv__stream_commit(tdv__stream *st, int64_t max_seq);
+void tdv__stream_abandon(tdv__stream *st);
 
 /* Movement rows for the other record files: the column list (to SELECT),
  * its count, and the loader of one row; text field check. */

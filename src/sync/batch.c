@@ -303,7 +303,10 @@ tdv_sync_backlog_get(tdv_store *local, const char *checkpoint,
  * array has been read, the transaction opens, the run goes in by one COPY
  * and a COPY of the movements starts; each movement is formatted straight
  * into its COPY row as it is read and the rows are sent as they fill, so
- * the server stores them while the rest of the body is read. A movement
+ * the server stores them while the rest of the body is read; the
+ * statements go to the server together (store/stream.c), so that it waits
+ * on no round trip between them, and the checkpoint's row is locked first,
+ * so that two batches of one checkpoint take turns. A movement
  * that is not of that case, a refusal or a failed COPY abandons this
  * (rolled back) and the batch goes the general way below.
  *
@@ -326,9 +329,8 @@ struct ingest {
 	bool copy;       /* every movement so far is in rows */
 	tdv_buf rows;
 	int64_t lo, hi;  /* movement seqs */
-	bool tx;         /* the streamed transaction is open */
-	bool streaming;  /* ... with the audit run in and the movement COPY open */
-	int64_t max_stored; /* highest movement seq stored when it opened */
+	bool streaming;  /* the streamed transaction is under way */
+	tdv__stream st;
 	tdv_referral_outcome *rs;
 	size_t nr, rs_cap;
 };
@@ -412,50 +414,27 @@ static void
 stream_abandon(struct ingest *in)
 {
 	if (in->streaming)
-		(void)tdv__movements_copy_end(in->central, true);
-	if (in->tx)
-		(void)tdv_store_rollback(in->central);
-	in->tx = in->streaming = false;
+		tdv__stream_abandon(&in->st);
+	in->streaming = false;
 	in->copy = false;
 }
 
-/* The audit array is read: open the transaction, append the run, start
- * the movement COPY. Any failure here only means the general way. */
+/* The audit array is read: the streamed transaction starts (the run goes
+ * in, the movement COPY opens). Any failure here only means the general
+ * way, which names what is wrong. */
 static void
 stream_start(struct ingest *in)
 {
-	tdv_store *central = in->central;
-	if (tdv_store_begin(central) != TDV_OK) {
-		in->copy = false;
-		return;
-	}
-	in->tx = true;
-	/* the checkpoint is registered (else: the general way says so) and
-	 * the highest movement seq stored, in one round trip */
-	struct count_min cm = {0, 0};
-	tdv__param p[] = {TDV__TEXT(in->peer)};
-	int rc = tdv__exec(central,
-	    "SELECT (SELECT COUNT(*) FROM checkpoint WHERE id = $1),"
-	    " (SELECT MAX(seq) FROM movement WHERE checkpoint_id = $1)",
-	    p, 1, count_min_row, &cm);
-	if (rc == TDV_OK && cm.count != 1)
-		rc = TDV_ENOENT;
-	in->max_stored = cm.min;
 	const tdv_audit_entry **pa = calloc(in->na, sizeof(*pa));
-	if (rc == TDV_OK && pa == NULL)
-		rc = TDV_ENOMEM;
+	int rc = pa != NULL ? TDV_OK : TDV_ENOMEM;
 	for (size_t i = 0; pa != NULL && i < in->na; i++)
 		pa[i] = &in->ea[i];
 	if (rc == TDV_OK)
-		rc = tdv__audit_append_run(central, pa, (int)in->na);
+		rc = tdv__stream_open(&in->st, in->central, in->peer, pa, (int)in->na);
 	free(pa);
-	if (rc == TDV_OK)
-		rc = tdv__movements_copy_begin(central);
-	if (rc != TDV_OK) {
-		stream_abandon(in);
-		return;
-	}
-	in->streaming = true;
+	in->streaming = rc == TDV_OK;
+	if (rc != TDV_OK)
+		in->copy = false;
 }
 
 static int
@@ -476,14 +455,14 @@ on_movement(void *ctx, size_t i, size_t off, tdv_movement *m)
 	 * not (or does not validate) sends the batch the record-by-record
 	 * way, which names the refusal exactly */
 	if (in->copy && (!in->audit_done || linked_in_run(m, in->ea, in->na) != 1 ||
-			    (in->streaming && m->seq <= in->max_stored) ||
+			    (in->streaming && m->seq <= in->st.max_stored) ||
 			    tdv__movement_copy_row(&in->rows, m, true) != TDV_OK))
 		in->copy = false;
 	if (in->streaming && !in->copy) {
 		stream_abandon(in);
 	} else if (in->streaming && in->rows.len >= STREAM_CHUNK) {
-		if (tdv__movements_copy_put(in->central, &in->rows) != TDV_OK)
-			stream_abandon(in);
+		if (tdv__stream_put(&in->st, &in->rows) != TDV_OK)
+			in->streaming = in->copy = false; /* abandoned */
 		tdv_buf_reset(&in->rows);
 	}
 	return TDV_OK;
@@ -511,7 +490,8 @@ on_section_end(void *ctx, int section, size_t n)
 	(void)n;
 	if (section == TDV__SEC_AUDIT) {
 		in->audit_done = true;
-		if (in->copy && in->na > 0 && in->nm == 0 && in->central->ops->copy_begin != NULL)
+		if (in->copy && in->na > 0 && in->nm == 0 &&
+		    in->central->ops->script_send != NULL)
 			stream_start(in);
 	}
 	return TDV_OK;
@@ -596,7 +576,8 @@ ingest_movements_each(struct ingest *in, const char *body, size_t len, bool run,
 }
 
 /* Write the records (read and checked) inside the open transaction;
- * streamed: the audit run and the movements are in already. */
+ * streamed: the audit run and the movements are in already, and the
+ * checkpoint's movement seq moves with the commit. */
 static int
 ingest_records(struct ingest *in, const char *body, size_t len, bool streamed)
 {
@@ -662,7 +643,7 @@ ingest_records(struct ingest *in, const char *body, size_t len, bool streamed)
 	if (rc == TDV_OK && !done && nm > 0)
 		rc = ingest_movements_each(in, body, len, run, &max_seq);
 movements_done:
-	if (rc == TDV_OK && max_seq > 0) {
+	if (rc == TDV_OK && max_seq > 0 && !streamed) {
 		tdv__param p[] = {TDV__TEXT(in->peer), TDV__INT(max_seq)};
 		rc = tdv__exec(central,
 		    "UPDATE checkpoint SET movement_seq = $2 WHERE id = $1 AND movement_seq < $2",
@@ -728,15 +709,12 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 	int rc = tdv__batch_parse(&in.bp, body, len, &sink, &perr);
 	bool streamed = false;
 	if (rc == TDV_OK && in.streaming) {
-		/* the last rows, then the server's verdict on the COPY */
-		int r = tdv__movements_copy_put(central, &in.rows);
-		int e = tdv__movements_copy_end(central, r != TDV_OK);
+		/* the last rows, then the server's verdict on all of it (on
+		 * failure abandoned: the general way names what is wrong) */
 		in.streaming = false;
-		if (r == TDV_OK && e == TDV_OK)
-			streamed = true;
-		else
-			stream_abandon(&in); /* the general way names what is wrong */
-	} else if (in.tx) {
+		streamed = tdv__stream_put(&in.st, &in.rows) == TDV_OK &&
+		    tdv__stream_close(&in.st) == TDV_OK;
+	} else if (in.streaming) {
 		stream_abandon(&in);
 	}
 	if (rc != TDV_OK) {
@@ -766,6 +744,14 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 			goto out;
 		}
 		rc = tdv_store_begin(central);
+		if (rc == TDV_OK && tdv_store_backend_of(central) == TDV_STORE_POSTGRES) {
+			/* batches of one checkpoint take turns (as streamed) */
+			tdv__param p[] = {TDV__TEXT(peer)};
+			rc = tdv__exec(central, "SELECT 1 FROM checkpoint WHERE id = $1 FOR UPDATE",
+			    p, 1, NULL, NULL);
+			if (rc != TDV_OK)
+				(void)tdv_store_rollback(central);
+		}
 		if (rc != TDV_OK) {
 			rc = refuse(res, rc, -1, "central store unavailable");
 			goto out;
@@ -773,7 +759,8 @@ tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
 	}
 	rc = ingest_records(&in, body, len, streamed);
 	if (rc == TDV_OK) {
-		rc = tdv_store_commit(central);
+		rc = streamed ? tdv__stream_commit(&in.st, in.nm > 0 ? in.hi : 0)
+			      : tdv_store_commit(central);
 		if (rc != TDV_OK)
 			refuse(res, rc, -1, "commit failed");
 	} else {

@@ -4,12 +4,14 @@
  * tests/scripts/store_pg.sh does): batches in order, idempotent resend,
  * backlog, and refusals of bad batches with nothing half-written: forged
  * checkpoint identity, replayed batch with altered content, oversized and
- * malformed batches.
+ * malformed batches; a partial resend; the same batch twice at once over
+ * two connections.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tdv/error.h"
@@ -368,6 +370,95 @@ test_sync_bad_record_late_in_a_large_batch(void)
 	tdv_buf_free(&b);
 }
 
+/* The first part of a batch stored, then the whole batch (a checkpoint
+ * that resends with a larger batch size after a lost reply): only the
+ * rest goes in, the chain stays intact. */
+static void
+test_sync_partial_resend(void)
+{
+	tdv_store_begin(cp_store);
+	for (int i = 2000; i < 2300; i++)
+		record(cp_store, "CP1", i);
+	CHECK_INT(tdv_store_commit(cp_store), TDV_OK);
+	tdv_buf b;
+	tdv_buf_init(&b, TDV_SYNC_MAX_BATCH_BYTES);
+	tdv_sync_batch_info small, all;
+	CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 240, &b, &small), TDV_OK);
+	tdv_sync_result r;
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r), TDV_OK);
+	CHECK_INT(r.inserted, small.naudit + small.nmovements);
+	CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 1000, &b, &all), TDV_OK);
+	CHECK_INT(all.nmovements, 300);
+	int64_t before = central_count();
+	CHECK_INT(tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r), TDV_OK);
+	CHECK_INT(r.duplicates, small.naudit + small.nmovements);
+	CHECK_INT(r.inserted, all.naudit + all.nmovements - small.naudit - small.nmovements);
+	CHECK_INT(central_count(), before + 300 - small.nmovements);
+	CHECK_INT(tdv_sync_ack(cp_store, "CP1", &all), TDV_OK);
+	tdv_audit_report ar;
+	CHECK_INT(tdv_store_audit_verify(central, "CP1", &ar), TDV_OK);
+	CHECK(ar.intact);
+	tdv_buf_free(&b);
+}
+
+/* The same batch sent twice at once over two connections (a retry racing
+ * its first attempt): every record stored exactly once, whichever wins. */
+static void
+test_sync_same_batch_at_once(void)
+{
+	for (int round = 0; round < 4; round++) {
+		tdv_store_begin(cp_store);
+		for (int i = 0; i < 150; i++)
+			record(cp_store, "CP1", 3000 + round * 1000 + i);
+		CHECK_INT(tdv_store_commit(cp_store), TDV_OK);
+		tdv_buf b;
+		tdv_buf_init(&b, TDV_SYNC_MAX_BATCH_BYTES);
+		tdv_sync_batch_info info;
+		CHECK_INT(tdv_sync_build_batch(cp_store, "CP1", 1000, &b, &info), TDV_OK);
+		int n = info.naudit + info.nmovements;
+		int64_t before = central_count();
+		int fds[2][2];
+		pid_t pid[2];
+		for (int k = 0; k < 2; k++) {
+			CHECK_INT(pipe(fds[k]), 0);
+			pid[k] = fork();
+			if (pid[k] == 0) {
+				/* a connection of its own, as a second server worker */
+				tdv_store *c = NULL;
+				tdv_sync_result r;
+				memset(&r, 0, sizeof(r));
+				int rc = tdv_store_open(central_uri, &c, NULL, 0);
+				if (rc == TDV_OK)
+					rc = tdv_sync_ingest(c, "CP1", (const char *)b.data, b.len, &r);
+				int out[3] = {rc, r.inserted, r.duplicates};
+				ssize_t w = write(fds[k][1], out, sizeof(out));
+				tdv_store_free(&c);
+				_exit(w == (ssize_t)sizeof(out) ? 0 : 1);
+			}
+			close(fds[k][1]);
+		}
+		int inserted = 0, duplicates = 0;
+		for (int k = 0; k < 2; k++) {
+			int out[3] = {-1, 0, 0}, st = 0;
+			CHECK_INT((int)read(fds[k][0], out, sizeof(out)), (int)sizeof(out));
+			close(fds[k][0]);
+			CHECK(waitpid(pid[k], &st, 0) == pid[k] && WIFEXITED(st) &&
+			    WEXITSTATUS(st) == 0);
+			CHECK_INT(out[0], TDV_OK);
+			inserted += out[1];
+			duplicates += out[2];
+		}
+		CHECK_INT(inserted, n);
+		CHECK_INT(duplicates, n);
+		CHECK_INT(central_count(), before + 150);
+		CHECK_INT(tdv_sync_ack(cp_store, "CP1", &info), TDV_OK);
+		tdv_audit_report ar;
+		CHECK_INT(tdv_store_audit_verify(central, "CP1", &ar), TDV_OK);
+		CHECK(ar.intact);
+		tdv_buf_free(&b);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -384,6 +475,8 @@ main(int argc, char **argv)
 	RUN(test_sync_refuses_bad_batches_whole);
 	RUN(test_sync_referral_outcomes);
 	RUN(test_sync_bad_record_late_in_a_large_batch);
+	RUN(test_sync_partial_resend);
+	RUN(test_sync_same_batch_at_once);
 	tdv_store_free(&cp_store);
 	tdv_store_free(&central);
 	char cmd[128];
