@@ -5,11 +5,12 @@
  *     transaction) on SQLite with WAL and synchronous=FULL (every record
  *     fsync'd before the call returns).
  *  2. Central ingest of synced records into PostgreSQL through
- *     tdv_sync_ingest (batches of 500, every record checked, hashes
- *     recomputed, idempotent), and in the same run the raw rate of
- *     PostgreSQL COPY of the same rows into tables of the same shape (columns,
- *     checks, indexes and the foreign key); the
- *     ratio of the two.
+ *     tdv_sync_ingest (batches of 500 and of 5000, every record checked,
+ *     hashes recomputed, idempotent), and in the same run the raw rate of
+ *     PostgreSQL COPY of the same rows into tables of the same shape
+ *     (columns, checks, indexes and the foreign key); the ratio of the
+ *     two: five runs, each into a fresh database, which
+ *     of the two goes first alternated, and the median ratio.
  *
  * usage: bench_store TMPDIR [CONNINFO]   (bench/store/run.sh starts a
  * PostgreSQL in a temp dir and passes its conninfo)
@@ -247,6 +248,81 @@ pg_copy(PGconn *c, const char *table, const struct copy_ctx *data)
 	return now_s() - a;
 }
 
+static PGconn *
+pg_connect_or_die(const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "bench_store: %s", PQerrorMessage(c));
+		exit(1);
+	}
+	return c;
+}
+
+/* One measurement: a fresh central database; the batches ingested, and
+ * the same rows COPY'd into tables of the same shape (which goes first
+ * alternates between runs). Returns the ratio of the two rates. */
+static double
+ingest_run(const char *conninfo, int batch, int run, const tdv_buf *bodies, int nbodies,
+    const struct copy_ctx *ca, const struct copy_ctx *cm, long *records_out,
+    double *t_ingest, double *t_copy, double *cpu)
+{
+	char sql[256], ci[1024], uri[1100];
+	PGconn *admin = pg_connect_or_die(conninfo);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE ingest_%d_%d", batch, run);
+	pg_exec_or_die(admin, sql);
+	snprintf(ci, sizeof(ci), "%s dbname=ingest_%d_%d", conninfo, batch, run);
+	snprintf(uri, sizeof(uri), "postgres:%s", ci);
+	tdv_store *central = open_or_die(uri);
+	PGconn *c = pg_connect_or_die(ci);
+	pg_exec_or_die(c, "CREATE TABLE copy_audit (LIKE audit_entry INCLUDING ALL)");
+	pg_exec_or_die(c, "CREATE TABLE copy_movement (LIKE movement INCLUDING ALL)");
+	/* LIKE copies columns, defaults, checks and indexes but not foreign
+	 * keys: give the copy the movement table's one, so both sides pay
+	 * the same per-row constraint checks */
+	pg_exec_or_die(c, "ALTER TABLE copy_movement ADD FOREIGN KEY (checkpoint_id)"
+			  " REFERENCES checkpoint(id)");
+	long records = 0;
+	double t = 0, tc = 0, tcpu = 0;
+	for (int phase = 0; phase < 2; phase++) {
+		if ((phase == 0) != (run % 2 == 0)) {
+			tc = pg_copy(c, "copy_audit", ca) +
+			    pg_copy(c,
+				"copy_movement (id, checkpoint_id, seq, time_ms, day, direction,"
+				" officer_id, document_code, issuing_state, document_number,"
+				" nationality, surname, given_names, sex, birth_date, expiry_date,"
+				" age_band, verdict, decision, reason, fraud_type, checks, audit_seq)",
+				cm);
+			continue;
+		}
+		for (int i = 0; i < nbodies; i++) {
+			tdv_sync_result r;
+			double a = now_s(), ac = cpu_s();
+			int rc = tdv_sync_ingest(central, "CP1", (const char *)bodies[i].data,
+			    bodies[i].len, &r);
+			t += now_s() - a;
+			tcpu += cpu_s() - ac;
+			if (rc != TDV_OK) {
+				fprintf(stderr, "ingest: %s: %s\n", tdv_strerror(rc), r.message);
+				exit(1);
+			}
+			records += r.inserted;
+		}
+	}
+	PQfinish(c);
+	tdv_store_free(&central);
+	snprintf(sql, sizeof(sql), "DROP DATABASE ingest_%d_%d", batch, run);
+	pg_exec_or_die(admin, sql);
+	PQfinish(admin);
+	*records_out = records;
+	*t_ingest = t;
+	*t_copy = tc;
+	*cpu = tcpu;
+	return tc / t; /* the same rows on both sides: rate ratio = time ratio */
+}
+
+#define RUNS 5
+
 static void
 bench_ingest(const char *dir, const char *conninfo, int batch)
 {
@@ -268,68 +344,59 @@ bench_ingest(const char *dir, const char *conninfo, int batch)
 	tdv_store_commit(local);
 	free(m);
 
-	snprintf(uri, sizeof(uri), "postgres:%s", conninfo);
-	tdv_store *central = open_or_die(uri);
-	tdv_buf b;
-	tdv_buf_init(&b, TDV_SYNC_MAX_BATCH_BYTES);
-	long records = 0;
-	int batches = 0;
-	double t = 0, tcpu = 0;
+	/* the batches the checkpoint sends (built once, ingested each run) */
+	int nbodies = 0, cap = 0;
+	tdv_buf *bodies = NULL;
 	for (;;) {
+		if (nbodies == cap) {
+			cap = cap ? cap * 2 : 64;
+			bodies = realloc(bodies, (size_t)cap * sizeof(*bodies));
+			if (bodies == NULL)
+				exit(1);
+		}
+		tdv_buf_init(&bodies[nbodies], TDV_SYNC_MAX_BATCH_BYTES);
 		tdv_sync_batch_info info;
-		if (tdv_sync_build_batch(local, "CP1", batch, &b, &info) != TDV_OK)
+		if (tdv_sync_build_batch(local, "CP1", batch, &bodies[nbodies], &info) != TDV_OK)
 			exit(1);
-		if (info.naudit + info.nmovements == 0)
+		if (info.naudit + info.nmovements == 0) {
+			tdv_buf_free(&bodies[nbodies]);
 			break;
-		tdv_sync_result r;
-		double a = now_s(), ac = cpu_s();
-		int rc = tdv_sync_ingest(central, "CP1", (const char *)b.data, b.len, &r);
-		t += now_s() - a;
-		tcpu += cpu_s() - ac;
-		if (rc != TDV_OK) {
-			fprintf(stderr, "ingest: %s: %s\n", tdv_strerror(rc), r.message);
-			exit(1);
 		}
 		tdv_sync_ack(local, "CP1", &info);
-		records += r.inserted;
-		batches++;
+		nbodies++;
 	}
-	double ingest_rate = (double)records / t;
-	printf("central ingest into PostgreSQL (tdv_sync_ingest, %d batches of <= %d):\n"
-	       "  %ld records in %.2f s = %.0f records/s (client CPU %.2f s)\n",
-	    batches, batch, records, t, ingest_rate, tcpu);
-
-	/* the same rows by COPY into tables of the same shape */
+	/* the same rows, for COPY */
 	struct copy_ctx ca = {NULL, 0, 0}, cm = {NULL, 0, 0};
 	tdv_store_audit_since(local, "CP1", 0, INGEST_MOVEMENTS * 2, copy_audit, &ca);
 	tdv_store_movements_since(local, "CP1", 0, INGEST_MOVEMENTS, copy_movement, &cm);
-	PGconn *c = PQconnectdb(conninfo);
-	if (PQstatus(c) != CONNECTION_OK)
-		exit(1);
-	pg_exec_or_die(c, "CREATE TABLE copy_audit (LIKE audit_entry INCLUDING ALL)");
-	pg_exec_or_die(c, "CREATE TABLE copy_movement (LIKE movement INCLUDING ALL)");
-	/* LIKE copies columns, defaults, checks and indexes but not foreign
-	 * keys: give the copy the movement table's one, so both sides pay
-	 * the same per-row constraint checks */
-	pg_exec_or_die(c, "ALTER TABLE copy_movement ADD FOREIGN KEY (checkpoint_id)"
-			  " REFERENCES checkpoint(id)");
-	double tc = pg_copy(c, "copy_audit", &ca) +
-	    pg_copy(c,
-		"copy_movement (id, checkpoint_id, seq, time_ms, day, direction,"
-		" officer_id, document_code, issuing_state, document_number,"
-		" nationality, surname, given_names, sex, birth_date, expiry_date,"
-		" age_band, verdict, decision, reason, fraud_type, checks, audit_seq)",
-		&cm);
-	double copy_rate = (double)records / tc;
-	printf("raw PostgreSQL COPY of the same %ld rows (same columns, indexes and constraints):\n"
-	       "  %.2f s = %.0f rows/s\n",
-	    records, tc, copy_rate);
-	printf("ingest / COPY = %.3f (target >= 0.5)\n", ingest_rate / copy_rate);
-	PQfinish(c);
+
+	double ratio[RUNS], sorted[RUNS], ti = 0, tc = 0, cpu = 0;
+	long records = 0;
+	for (int r = 0; r < RUNS; r++) {
+		double a, b, c;
+		ratio[r] = sorted[r] = ingest_run(conninfo, batch, r, bodies, nbodies, &ca, &cm,
+		    &records, &a, &b, &c);
+		ti += a;
+		tc += b;
+		cpu += c;
+	}
+	qsort(sorted, RUNS, sizeof(double), cmp_double);
+	printf("central ingest into PostgreSQL (tdv_sync_ingest, %d batches of <= %d records)\n"
+	       "and raw COPY of the same rows into tables of the same shape (columns, indexes,\n"
+	       "constraints); %d runs, each into a fresh database, which goes first alternated:\n"
+	       "  ingest %ld records in %.2f s = %.0f records/s (client CPU %.2f s), mean of runs\n"
+	       "  COPY   %ld rows in %.2f s = %.0f rows/s, mean of runs\n"
+	       "  ingest / COPY by run:",
+	    nbodies, batch, RUNS, records, ti / RUNS, (double)records * RUNS / ti, cpu / RUNS,
+	    records, tc / RUNS, (double)records * RUNS / tc);
+	for (int r = 0; r < RUNS; r++)
+		printf(" %.3f", ratio[r]);
+	printf("\ningest / COPY = %.3f, the median (target >= 0.5)\n", sorted[RUNS / 2]);
+	for (int i = 0; i < nbodies; i++)
+		tdv_buf_free(&bodies[i]);
+	free(bodies);
 	free(ca.buf);
 	free(cm.buf);
-	tdv_buf_free(&b);
-	tdv_store_free(&central);
 	tdv_store_free(&local);
 }
 
@@ -344,17 +411,9 @@ main(int argc, char **argv)
 	if (argc > 2) {
 		/* batches of 500 (what `tdverify sync push` sends by default,
 		 * kept small for poor links) and of 5000 (the most a batch may
-		 * hold: a checkpoint draining a backlog with --batch 5000), each
-		 * into a fresh central database with its own COPY floor */
+		 * hold: a checkpoint draining a backlog with --batch 5000) */
 		bench_ingest(argv[1], argv[2], 500);
-		PGconn *c = PQconnectdb(argv[2]);
-		if (PQstatus(c) != CONNECTION_OK)
-			exit(1);
-		pg_exec_or_die(c, "CREATE DATABASE ingest5000");
-		PQfinish(c);
-		char ci[1024];
-		snprintf(ci, sizeof(ci), "%s dbname=ingest5000", argv[2]);
-		bench_ingest(argv[1], ci, 5000);
+		bench_ingest(argv[1], argv[2], 5000);
 	}
 	return 0;
 }
