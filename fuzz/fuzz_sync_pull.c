@@ -11,7 +11,9 @@
  *     centre): the content parsers behind the signature (lost/stolen
  *     CSV and deltas, watchlist CSV, trust bundle, officer accounts) get
  *     arbitrary bytes and must refuse them or apply them, with the
- *     previous version kept on refusal.
+ *     previous version kept on refusal. Officers lists are published for
+ *     CP1, or with bit 6 for CP2 -- served to CP1, that one must never
+ *     be applied (the signature binds the checkpoint).
  *
  * The sync PKI (CA + publisher) is made once in a temporary directory.
  *
@@ -19,6 +21,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,16 +140,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "delta" : "full";
 	int64_t v = 0;
 	char err[256];
-	if (tdv_sync_publish(central, kind, type, rest, n, p_pub, p_pubkey, &v,
-		err, sizeof(err)) != TDV_OK)
+	/* officers lists are each checkpoint's own, signed for it; with bit
+	 * 6 the list is CP2's, and CP1 must never apply it */
+	bool officers = strcmp(kind, "officers") == 0;
+	const char *owner = officers && (data[0] & 0x40) ? "CP2" : "CP1";
+	int rc = officers ? tdv_sync_publish_for(central, kind, owner, type, rest, n, p_pub,
+				p_pubkey, &v, err, sizeof(err))
+			  : tdv_sync_publish(central, kind, type, rest, n, p_pub, p_pubkey, &v,
+				err, sizeof(err));
+	if (rc != TDV_OK)
 		return 0; /* refused by the publisher (e.g. a delta without base) */
 	int64_t since = 0;
 	if (tdv_sync_pull_since(local, kind, lists, &since) != TDV_OK)
 		abort();
 	tdv_buf reply;
 	tdv_buf_init(&reply, TDV_SYNC_MAX_PULL_BYTES);
-	if (tdv_sync_pull_reply(central, kind, since, &reply) == TDV_OK)
-		apply(kind, tdv_buf_cstr(&reply), reply.len);
+	if (tdv_sync_pull_reply_for(central, kind, owner, since, &reply) == TDV_OK) {
+		if (strcmp(owner, "CP1") == 0) {
+			apply(kind, tdv_buf_cstr(&reply), reply.len);
+		} else {
+			tdv_sync_pull_result res;
+			int64_t after = 0;
+			int arc = tdv_sync_pull_apply(local, "CP1", kind, tdv_buf_cstr(&reply),
+			    reply.len, p_ca, lists, &res, err, sizeof(err));
+			if (tdv_sync_pull_since(local, kind, lists, &after) != TDV_OK ||
+			    after != since || (arc == TDV_OK && res.items != 0))
+				abort();
+		}
+	}
 	tdv_buf_free(&reply);
 	return 0;
 }

@@ -100,10 +100,16 @@ int tdv_sync_ingest(tdv_store *central, const char *peer, const char *body,
  * "trust" (a bundle of CSCA certificate, master list and CRL files) and
  * "officers" (accounts with their Argon2id hashes; never a password).
  * Each publication is signed with the publisher key (certificate CN
- * "tdverify publisher", issued by the sync CA) over its kind, version,
- * type, base and SHA-256, so a checkpoint refuses content changed in the
- * central database, on the way, or served by anyone else, and keeps the
- * previous version.
+ * "tdverify publisher", issued by the sync CA) over its kind, who it is
+ * for (an officers list: the checkpoint's id; the other lists: "*"),
+ * version, type, base, SHA-256 and time, so a checkpoint refuses content
+ * changed in the central database, on the way, served by anyone else, or
+ * published for another checkpoint, and keeps the previous version.
+ * Officers lists signed by an earlier version (without the checkpoint
+ * id) are refused; the centre signs them again (sync serve does it on
+ * each pull). The other lists signed that way are still accepted, and
+ * the centre signs them both ways for checkpoints of the previous
+ * version.
  */
 #define TDV_SYNC_MAX_PULL_BYTES (64u << 20) /* one pull reply */
 #define TDV_SYNC_PUBLISHER_CN "tdverify publisher"
@@ -131,6 +137,29 @@ int tdv_sync_publish_trust_dir(tdv_store *central, const char *dir,
 int tdv_sync_publish_officers_for(tdv_store *central, const char *checkpoint,
     const char *signer_cert, const char *signer_key, bool *published,
     int64_t *version, char *err, size_t errsz);
+/* Publish data as the next version of checkpoint's own list of kind
+ * (only "officers" has per-checkpoint lists); signed for that checkpoint.
+ * tdv_sync_publish_officers_for builds the data from the store. */
+int tdv_sync_publish_for(tdv_store *central, const char *kind,
+    const char *checkpoint, const char *type, const void *data, size_t len,
+    const char *signer_cert, const char *signer_key, int64_t *version,
+    char *err, size_t errsz);
+/*
+ * The centre's publisher key: TDV_OK when pub_cert and pub_key exist;
+ * otherwise, with the sync CA's certificate and key readable, make them
+ * (key 0600, certificate CN "tdverify publisher", days valid, 825 when
+ * 0), audited "sync.publisher_key" by actor (an id: [A-Za-z0-9_.-]),
+ * and *created = true.
+ * TDV_ENOENT when neither key nor CA key is there; TDV_EEXIST when only
+ * one of the pair exists (it is never overwritten).
+ */
+int tdv_sync_publisher_ensure(tdv_store *central, const char *ca_cert,
+    const char *ca_key, const char *pub_cert, const char *pub_key, int days,
+    const char *actor, bool *created, char *err, size_t errsz);
+/* Whether officers lists were ever published (the shared one of earlier
+ * versions or any registered checkpoint's own): checkpoints then expect
+ * them kept current, which needs the publisher key. */
+int tdv_sync_officers_published(tdv_store *central, bool *any);
 /* The same for every registered checkpoint; *version: the highest. */
 int tdv_sync_publish_officers(tdv_store *central, const char *signer_cert,
     const char *signer_key, bool *published, int64_t *version, char *err,

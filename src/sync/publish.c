@@ -25,6 +25,7 @@
 #include "tdv/json.h"
 #include "tdv/pa.h"
 #include "tdv/screen.h"
+#include "tdv/sync_transport.h"
 
 #define MAX_ITEMS 10000
 #define TRUST_MAX_FILES 256
@@ -36,7 +37,28 @@ kind_known(const char *k)
 	    strcmp(k, "trust") == 0 || strcmp(k, "officers") == 0);
 }
 
-/* What the publisher signs for one version. */
+/*
+ * What the publisher signs for one version.
+ *
+ * Format 2 (this version) names who the version is for: the checkpoint
+ * id for an officers list (each checkpoint has its own), "*" for the
+ * lists every checkpoint gets. Together with kind, version, type, base,
+ * digest and time this leaves nothing a replay could swap: a list
+ * published for checkpoint A does not verify as a list for B, nor as
+ * another kind or version.
+ *
+ * Format 1 (earlier versions) had no "for". A checkpoint of this version
+ * still accepts it for the lists every checkpoint gets (sltd, watchlist,
+ * trust: kind and version were already signed, and nothing else varies
+ * between checkpoints) -- so lists published before the centre's upgrade
+ * keep applying, and the centre signs those lists in both formats so
+ * checkpoints of the previous version keep verifying them during a
+ * rollout. An officers list signed in format 1 is refused: the centre
+ * re-signs it (tdv_sync_publish_officers_for, done by sync serve on each
+ * pull and at start).
+ */
+#define PUB_FORMAT_V2 "v2 " /* prefix of the stored signature column */
+
 static int
 pub_message(char *out, size_t outsz, const char *kind, int64_t version, const char *type,
     int64_t base, const char *sha256, int64_t published_ms)
@@ -44,6 +66,52 @@ pub_message(char *out, size_t outsz, const char *kind, int64_t version, const ch
 	int n = snprintf(out, outsz, "tdverify-pub-v1\n%s\n%lld\n%s\n%lld\n%s\n%lld\n", kind,
 	    (long long)version, type, (long long)base, sha256, (long long)published_ms);
 	return n > 0 && (size_t)n < outsz ? n : -1;
+}
+
+static int
+pub_message_v2(char *out, size_t outsz, const char *kind, const char *audience,
+    int64_t version, const char *type, int64_t base, const char *sha256,
+    int64_t published_ms)
+{
+	int n = snprintf(out, outsz, "tdverify-pub-v2\n%s\n%s\n%lld\n%s\n%lld\n%s\n%lld\n",
+	    kind, audience, (long long)version, type, (long long)base, sha256,
+	    (long long)published_ms);
+	return n > 0 && (size_t)n < outsz ? n : -1;
+}
+
+/* The stored signature column: format 1 "SIG1" (earlier versions), or
+ * "v2 SIG2" / "v2 SIG2 SIG1" (base64 has no spaces). */
+struct sigs {
+	const char *v1, *v2;
+	size_t v1len, v2len;
+};
+
+static void
+sigs_split(const char *stored, struct sigs *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (stored == NULL)
+		return;
+	if (strncmp(stored, PUB_FORMAT_V2, strlen(PUB_FORMAT_V2)) != 0) {
+		out->v1 = stored;
+		out->v1len = strlen(stored);
+		return;
+	}
+	out->v2 = stored + strlen(PUB_FORMAT_V2);
+	const char *sp = strchr(out->v2, ' ');
+	out->v2len = sp ? (size_t)(sp - out->v2) : strlen(out->v2);
+	if (sp != NULL) {
+		out->v1 = sp + 1;
+		out->v1len = strlen(out->v1);
+	}
+}
+
+/* Who a stored kind is for: "officers@CP1" -> "CP1", else "*". */
+static const char *
+pub_audience(const char *store_kind)
+{
+	const char *at = strchr(store_kind, '@');
+	return at != NULL && at[1] != '\0' ? at + 1 : "*";
 }
 
 static void
@@ -88,9 +156,10 @@ publish_as(tdv_store *central, const char *store_kind, const char *kind, int64_t
 		set_err(err, errsz, "publication larger than a pull may carry");
 		return TDV_ELIMIT;
 	}
-	tdv_buf signer, sig, b64;
+	tdv_buf signer, sig, sig1, b64;
 	tdv_buf_init(&signer, 1 << 16);
-	tdv_buf_init(&sig, 4096);
+	tdv_buf_init(&sig, 8192);
+	tdv_buf_init(&sig1, 4096);
 	tdv_buf_init(&b64, TDV_SYNC_MAX_PULL_BYTES);
 	int64_t latest = 0;
 	char sha[65], msg[512];
@@ -116,9 +185,24 @@ publish_as(tdv_store *central, const char *store_kind, const char *kind, int64_t
 		p.version = latest + 1;
 		p.base = delta ? latest : 0;
 		p.published_ms = tdv_store_now_ms();
-		int n = pub_message(msg, sizeof(msg), kind, p.version, type, p.base, sha,
-		    p.published_ms);
-		rc = n < 0 ? TDV_EINTERNAL : tdv__sync_sign(signer_key, msg, (size_t)n, &sig);
+		/* format 2, and for the lists every checkpoint gets format 1
+		 * too (checkpoints of the previous version verify that one) */
+		int n = pub_message_v2(msg, sizeof(msg), kind, pub_audience(store_kind), p.version,
+		    type, p.base, sha, p.published_ms);
+		rc = n < 0 ? TDV_EINTERNAL : tdv__sync_sign(signer_key, msg, (size_t)n, &sig1);
+		if (rc == TDV_OK)
+			rc = tdv_buf_puts(&sig, PUB_FORMAT_V2);
+		if (rc == TDV_OK)
+			rc = tdv_buf_append(&sig, sig1.data, sig1.len);
+		if (rc == TDV_OK && strcmp(kind, "officers") != 0) {
+			n = pub_message(msg, sizeof(msg), kind, p.version, type, p.base, sha,
+			    p.published_ms);
+			rc = n < 0 ? TDV_EINTERNAL : tdv__sync_sign(signer_key, msg, (size_t)n, &sig1);
+			if (rc == TDV_OK)
+				rc = tdv_buf_putc(&sig, ' ');
+			if (rc == TDV_OK)
+				rc = tdv_buf_append(&sig, sig1.data, sig1.len);
+		}
 		if (rc != TDV_OK)
 			set_err(err, errsz, "cannot sign with the publisher key");
 	}
@@ -137,6 +221,7 @@ publish_as(tdv_store *central, const char *store_kind, const char *kind, int64_t
 		*version = p.version;
 	tdv_buf_free(&signer);
 	tdv_buf_free(&sig);
+	tdv_buf_free(&sig1);
 	tdv_buf_free(&b64);
 	return rc;
 }
@@ -252,6 +337,45 @@ officers_kind(const char *checkpoint, char out[TDV_PUB_KIND_MAX + 1])
 	return TDV_OK;
 }
 
+/* The first list of a checkpoint's own continues the numbering of the
+ * list every checkpoint got before assignments existed. */
+static int
+officers_floor(tdv_store *central, const char *skind, int64_t *floor)
+{
+	int64_t own = 0;
+	*floor = 0;
+	int rc = tdv_store_pub_latest(central, skind, &own, NULL);
+	if (rc == TDV_OK && own == 0)
+		rc = tdv_store_pub_latest(central, "officers", floor, NULL);
+	return rc;
+}
+
+int
+tdv_sync_publish_for(tdv_store *central, const char *kind, const char *checkpoint,
+    const char *type, const void *data, size_t len, const char *signer_cert,
+    const char *signer_key, int64_t *version, char *err, size_t errsz)
+{
+	char skind[TDV_PUB_KIND_MAX + 1];
+	int64_t floor = 0;
+	if (central == NULL || kind == NULL || strcmp(kind, "officers") != 0 ||
+	    officers_kind(checkpoint, skind) != TDV_OK)
+		return TDV_EINVAL;
+	int rc = officers_floor(central, skind, &floor);
+	if (rc == TDV_OK)
+		rc = publish_as(central, skind, kind, floor, type, data, len, signer_cert, signer_key,
+		    version, err, errsz);
+	return rc;
+}
+
+static int
+latest_sig_v2(void *ctx, const tdv_pub *p)
+{
+	struct sigs sg;
+	sigs_split(p->signature, &sg);
+	*(bool *)ctx = sg.v2 != NULL;
+	return 0;
+}
+
 int
 tdv_sync_publish_officers_for(tdv_store *central, const char *checkpoint,
     const char *signer_cert, const char *signer_key, bool *published, int64_t *version,
@@ -274,15 +398,19 @@ tdv_sync_publish_officers_for(tdv_store *central, const char *checkpoint,
 	char sha[65];
 	tdv_pub meta;
 	int64_t shared = 0;
+	bool v2 = false;
 	if (rc == TDV_OK)
 		rc = tdv__sync_sha256_hex(out.data, out.len, sha);
 	if (rc == TDV_OK)
 		rc = tdv_store_pub_latest(central, skind, version, &meta);
-	/* the first list of this checkpoint's own continues the numbering of
-	 * the list every checkpoint got before assignments existed */
-	if (rc == TDV_OK && *version == 0)
-		rc = tdv_store_pub_latest(central, "officers", &shared, NULL);
-	if (rc == TDV_OK && (*version == 0 || strcmp(meta.sha256, sha) != 0)) {
+	if (rc == TDV_OK)
+		rc = officers_floor(central, skind, &shared);
+	/* a list signed by an earlier version (without the checkpoint it is
+	 * for) is signed again as a new version, even when unchanged:
+	 * checkpoints of this version refuse the old signature */
+	if (rc == TDV_OK && *version > 0)
+		rc = tdv_store_pub_since(central, skind, *version - 1, latest_sig_v2, &v2);
+	if (rc == TDV_OK && (*version == 0 || !v2 || strcmp(meta.sha256, sha) != 0)) {
 		rc = publish_as(central, skind, "officers", shared, "full", out.data, out.len,
 		    signer_cert, signer_key, version, err, errsz);
 		*published = rc == TDV_OK;
@@ -336,6 +464,86 @@ tdv_sync_publish_officers(tdv_store *central, const char *signer_cert,
 	return rc;
 }
 
+/* ---- central: the publisher key ---- */
+
+static bool
+readable(const char *path)
+{
+	return path != NULL && access(path, R_OK) == 0;
+}
+
+int
+tdv_sync_publisher_ensure(tdv_store *central, const char *ca_cert, const char *ca_key,
+    const char *pub_cert, const char *pub_key, int days, const char *actor, bool *created,
+    char *err, size_t errsz)
+{
+	if (central == NULL || pub_cert == NULL || pub_key == NULL || created == NULL)
+		return TDV_EINVAL;
+	*created = false;
+	set_err(err, errsz, "");
+	bool have_cert = access(pub_cert, F_OK) == 0, have_key = access(pub_key, F_OK) == 0;
+	if (have_cert && have_key)
+		return readable(pub_cert) && readable(pub_key) ? TDV_OK : TDV_EIO;
+	if (have_cert || have_key) {
+		/* never overwrite half of a pair: someone put it there */
+		snprintf(err, errsz, "%s exists without %s: move it away or restore the pair",
+		    have_cert ? pub_cert : pub_key, have_cert ? pub_key : pub_cert);
+		return TDV_EEXIST;
+	}
+	if (!readable(ca_cert) || !readable(ca_key)) {
+		set_err(err, errsz, "no publisher key, and no CA key to make one");
+		return TDV_ENOENT;
+	}
+	int rc = tdv_sync_pki_key_new(pub_key);
+	if (rc == TDV_OK) {
+		rc = tdv_sync_pki_issue(ca_cert, ca_key, pub_key, TDV_SYNC_PUBLISHER_CN, NULL, false,
+		    days > 0 ? days : 825, pub_cert);
+		if (rc != TDV_OK) {
+			unlink(pub_key);
+			unlink(pub_cert);
+		}
+	}
+	if (rc != TDV_OK) {
+		snprintf(err, errsz, "cannot make the publisher key %s: %s", pub_key,
+		    tdv_strerror(rc));
+		return rc;
+	}
+	*created = true;
+	tdv_cert_rec info;
+	char detail[TDV_AUDIT_DETAIL_MAX + 1];
+	if (tdv_sync_pki_cert_info(pub_cert, &info) != TDV_OK)
+		memset(&info, 0, sizeof(info));
+	snprintf(detail, sizeof(detail),
+	    "publisher key made (none was there): %s, certificate %s serial=%s sha256=%s", pub_key,
+	    pub_cert, info.serial, info.sha256);
+	rc = tdv_store_audit_append(central, NULL, actor ? actor : "sync", "sync.publisher_key",
+	    TDV_SYNC_PUBLISHER_CN, detail, NULL);
+	if (rc != TDV_OK)
+		snprintf(err, errsz, "publisher key made, but not audited: %s", tdv_strerror(rc));
+	return rc;
+}
+
+int
+tdv_sync_officers_published(tdv_store *central, bool *any)
+{
+	if (central == NULL || any == NULL)
+		return TDV_EINVAL;
+	*any = false;
+	int64_t v = 0;
+	int rc = tdv_store_pub_latest(central, "officers", &v, NULL);
+	struct cp_ids a = {NULL, 0, 0};
+	if (rc == TDV_OK && v == 0)
+		rc = tdv_store_checkpoint_list(central, cp_id, &a);
+	for (size_t i = 0; i < a.n && rc == TDV_OK && v == 0; i++) {
+		char skind[TDV_PUB_KIND_MAX + 1];
+		if (officers_kind(a.ids[i], skind) == TDV_OK)
+			rc = tdv_store_pub_latest(central, skind, &v, NULL);
+	}
+	free(a.ids);
+	*any = rc == TDV_OK && v > 0;
+	return rc;
+}
+
 /* ---- central: the pull reply ---- */
 
 struct reply_ctx {
@@ -371,8 +579,21 @@ reply_item(void *ctx, const tdv_pub *p)
 	tdv_json_string(&j, p->sha256);
 	tdv_json_key(&j, "published_ms");
 	tdv_json_int(&j, p->published_ms);
-	tdv_json_key(&j, "signature");
-	tdv_json_string(&j, p->signature);
+	/* format 2 with who it is for; format 1 for checkpoints of the
+	 * previous version (lists every checkpoint gets) or when the version
+	 * was published before the upgrade */
+	struct sigs sg;
+	sigs_split(p->signature, &sg);
+	if (sg.v2 != NULL) {
+		tdv_json_key(&j, "for");
+		tdv_json_string(&j, pub_audience(p->kind));
+		tdv_json_key(&j, "signature_v2");
+		tdv_json_string_n(&j, sg.v2, sg.v2len);
+	}
+	if (sg.v1 != NULL) {
+		tdv_json_key(&j, "signature");
+		tdv_json_string_n(&j, sg.v1, sg.v1len);
+	}
 	tdv_json_key(&j, "signer");
 	tdv_json_string(&j, p->signer);
 	tdv_json_key(&j, "data");
@@ -894,8 +1115,10 @@ tdv_sync_pull_apply(tdv_store *local, const char *checkpoint, const char *kind,
     const char *body, size_t len, const char *ca_file, const char *lists_dir,
     tdv_sync_pull_result *res, char *err, size_t errsz)
 {
+	bool officers = kind != NULL && strcmp(kind, "officers") == 0;
 	if (local == NULL || !kind_known(kind) || body == NULL || ca_file == NULL ||
-	    res == NULL || err == NULL || (lists_dir == NULL && strcmp(kind, "officers") != 0))
+	    res == NULL || err == NULL || (lists_dir == NULL && !officers) ||
+	    (officers && !tdv__id_ok(checkpoint)))
 		return TDV_EINVAL;
 	memset(res, 0, sizeof(*res));
 	err[0] = '\0';
@@ -940,7 +1163,8 @@ tdv_sync_pull_apply(tdv_store *local, const char *checkpoint, const char *kind,
 	for (size_t i = 0; i < n && rc == TDV_OK; i++) {
 		json_t *o = json_array_get(arr, i);
 		struct item *it = &items[i];
-		const char *sig = get_str(o, "signature"), *signer = get_str(o, "signer"),
+		const char *sig1 = get_str(o, "signature"), *sig2 = get_str(o, "signature_v2"),
+			   *audience = get_str(o, "for"), *signer = get_str(o, "signer"),
 			   *data = get_str(o, "data");
 		it->type = get_str(o, "type");
 		it->sha256 = get_str(o, "sha256");
@@ -949,19 +1173,58 @@ tdv_sync_pull_apply(tdv_store *local, const char *checkpoint, const char *kind,
 		if (get_int(o, "version", &it->version) != TDV_OK ||
 		    get_int(o, "base", &it->base) != TDV_OK ||
 		    get_int(o, "published_ms", &it->published_ms) != TDV_OK || it->type == NULL ||
-		    it->sha256 == NULL || strlen(it->sha256) != 64 || sig == NULL || signer == NULL ||
-		    data == NULL ||
-		    (strcmp(it->type, "full") != 0 && strcmp(it->type, "delta") != 0) ||
-		    (mlen = pub_message(msg, sizeof(msg), kind, it->version, it->type, it->base,
-			 it->sha256, it->published_ms)) < 0) {
+		    it->sha256 == NULL || strlen(it->sha256) != 64 || signer == NULL ||
+		    data == NULL || (sig1 == NULL && sig2 == NULL) ||
+		    (sig2 != NULL && (audience == NULL || (strcmp(audience, "*") != 0 &&
+							      !tdv__id_ok(audience)))) ||
+		    (strcmp(it->type, "full") != 0 && strcmp(it->type, "delta") != 0)) {
+			snprintf(err, errsz, "item %zu malformed", i);
+			rc = TDV_EPARSE;
+			break;
+		}
+		if (sig2 == NULL && officers) {
+			/* format 1 does not say which checkpoint the list is for */
+			snprintf(err, errsz,
+			    "officer list version %lld is signed without the checkpoint it is for "
+			    "(published by a centre of an earlier version): refused, nothing "
+			    "applied; the centre must sign it again: restart 'tdverify sync serve' "
+			    "there with its publisher key, or run 'tdverify sync publish --officers'",
+			    (long long)it->version);
+			rc = TDV_EAUTH;
+			break;
+		}
+		mlen = sig2 != NULL
+		    ? pub_message_v2(msg, sizeof(msg), kind, audience, it->version, it->type,
+			  it->base, it->sha256, it->published_ms)
+		    : pub_message(msg, sizeof(msg), kind, it->version, it->type, it->base,
+			  it->sha256, it->published_ms);
+		if (mlen < 0) {
 			snprintf(err, errsz, "item %zu malformed", i);
 			rc = TDV_EPARSE;
 			break;
 		}
 		if (tdv__sync_verify(signer, ca_file, TDV_SYNC_PUBLISHER_CN, msg, (size_t)mlen,
-			sig) != TDV_OK) {
+			sig2 != NULL ? sig2 : sig1) != TDV_OK) {
 			snprintf(err, errsz, "version %lld: signature or signer not trusted",
 			    (long long)it->version);
+			rc = TDV_EAUTH;
+			break;
+		}
+		/* signed: now who it is for counts */
+		if (sig2 != NULL && officers && strcmp(audience, checkpoint) != 0) {
+			snprintf(err, errsz,
+			    "officer list version %lld was published for %s%s, not for this "
+			    "checkpoint (%s): refused, nothing applied",
+			    (long long)it->version, strcmp(audience, "*") == 0 ? "every checkpoint"
+									 : "checkpoint ",
+			    strcmp(audience, "*") == 0 ? "" : audience, checkpoint);
+			rc = TDV_EAUTH;
+			break;
+		}
+		if (sig2 != NULL && !officers && strcmp(audience, "*") != 0) {
+			snprintf(err, errsz, "%s version %lld was published for checkpoint %s only: "
+					     "refused, nothing applied",
+			    kind, (long long)it->version, audience);
 			rc = TDV_EAUTH;
 			break;
 		}

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sync/sync_int.h"
 #include "tdv/error.h"
 #include "tdv/screen.h"
 #include "tdv/store.h"
@@ -420,6 +421,253 @@ test_officers_assigned(void)
 	tdv_buf_free(&b);
 }
 
+/* Remove "key":"value", (or ,"key":"value") from every item of b. */
+static void
+drop_key(tdv_buf *b, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	char *p;
+	while ((p = strstr((char *)b->data, pat)) != NULL) {
+		char *end = strchr(p + strlen(pat), '"');
+		CHECK(end != NULL);
+		if (end == NULL)
+			return;
+		end++;
+		if (*end == ',')
+			end++;
+		else if (p > (char *)b->data && p[-1] == ',')
+			p--;
+		size_t tail = b->len - (size_t)(end - (char *)b->data);
+		memmove(p, end, tail + 1);
+		b->len -= (size_t)(end - p);
+	}
+}
+
+static int64_t
+pulled(tdv_store *s, const char *kind)
+{
+	tdv_pull_state st;
+	CHECK_INT(tdv_store_pull_state_get(s, kind, &st), TDV_OK);
+	return st.version;
+}
+
+/* An officers list is signed for the checkpoint it was published for: a
+ * list for CP2 served to CP1 is refused (naming both) and nothing
+ * changes; its "for" edited to CP1 breaks the signature; a list signed
+ * the earlier way (format 1, no checkpoint) is refused with what the
+ * centre must do, and the centre signs it again. Lists every checkpoint
+ * gets still apply when signed the earlier way only. */
+static void
+test_officers_bound_to_checkpoint(void)
+{
+	char err[400];
+	bool published = false;
+	int64_t v = 0;
+	tdv_sync_pull_result r;
+	tdv_buf b, mine;
+	tdv_buf_init(&b, TDV_SYNC_MAX_PULL_BYTES);
+	tdv_buf_init(&mine, TDV_SYNC_MAX_PULL_BYTES);
+	/* offa is assigned to CP2 only (test above): CP2's list enables it */
+	CHECK_INT(tdv_sync_publish_officers(central, p_pub, p_pubkey, &published, &v, err,
+		      sizeof(err)),
+	    TDV_OK);
+	int64_t held = pulled(local, "officers");
+	tdv_officer got;
+	CHECK_INT(tdv_store_officer_get(local, "offa", &got), TDV_OK);
+	CHECK(!got.active);
+	/* CP2's list, at a version above what CP1 holds (so that, were it
+	 * not bound to CP2, CP1 would apply it: offa enabled at CP1) */
+	CHECK_INT(tdv_store_pub_latest(central, "officers@CP2", &v, NULL), TDV_OK);
+	bool on = true;
+	for (int k = 0; k < 50 && (v <= held || !on); k++) {
+		on = !on;
+		CHECK_INT(tdv_store_officer_set_active(central, "offa", on, NULL, NULL), TDV_OK);
+		CHECK_INT(tdv_sync_publish_officers_for(central, "CP2", p_pub, p_pubkey, &published,
+			      &v, err, sizeof(err)),
+		    TDV_OK);
+		CHECK(published);
+	}
+	CHECK(v > held && on);
+	CHECK_INT(tdv_sync_pull_reply_for(central, "officers", "CP2", held, &b), TDV_OK);
+	CHECK(strstr(tdv_buf_cstr(&b), "\"for\":\"CP2\"") != NULL);
+	err[0] = '\0';
+	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
+		      &r, err, sizeof(err)),
+	    TDV_EAUTH);
+	CHECK(strstr(err, "published for checkpoint CP2, not for this checkpoint (CP1)") != NULL);
+	CHECK(strstr(err, "nothing applied") != NULL);
+	CHECK_INT(tdv_store_officer_get(local, "offa", &got), TDV_OK);
+	CHECK(!got.active);
+	CHECK_INT(pulled(local, "officers"), held);
+	/* the same list relabelled for CP1: the signature covers "for" */
+	edit(&b, "\"for\":\"CP2\"", "\"for\":\"CP1\"");
+	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
+		      &r, err, sizeof(err)),
+	    TDV_EAUTH);
+	CHECK(strstr(err, "signature or signer not trusted") != NULL);
+	/* the shared list of earlier versions is for every checkpoint: refused
+	 * as an officers list (it would hand every post every account) */
+	CHECK_INT(tdv_sync_pull_reply(central, "officers", 0, &b), TDV_OK);
+	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
+		      &r, err, sizeof(err)),
+	    TDV_EAUTH);
+	CHECK(strstr(err, "published for every checkpoint, not for this checkpoint (CP1)") != NULL);
+	CHECK_INT(tdv_store_officer_get(local, "offa", &got), TDV_OK);
+	CHECK(!got.active);
+
+	/* a list of CP1's own signed the earlier way (format 1: kind,
+	 * version, type, base, digest, time; no checkpoint), as the previous
+	 * version stored it */
+	int64_t latest = 0;
+	CHECK_INT(tdv_store_pub_latest(central, "officers@CP1", &latest, NULL), TDV_OK);
+	const char *content = "[]";
+	char sha[65], msg[512];
+	CHECK_INT(tdv__sync_sha256_hex(content, 2, sha), TDV_OK);
+	tdv_pub old;
+	memset(&old, 0, sizeof(old));
+	snprintf(old.kind, sizeof(old.kind), "officers@CP1");
+	snprintf(old.type, sizeof(old.type), "full");
+	memcpy(old.sha256, sha, sizeof(old.sha256));
+	old.version = latest + 1;
+	old.published_ms = tdv_store_now_ms();
+	int n = snprintf(msg, sizeof(msg), "tdverify-pub-v1\nofficers\n%lld\nfull\n0\n%s\n%lld\n",
+	    (long long)old.version, sha, (long long)old.published_ms);
+	tdv_buf sig, signer, data;
+	tdv_buf_init(&sig, 4096);
+	tdv_buf_init(&signer, 1 << 16);
+	tdv_buf_init(&data, 64);
+	CHECK_INT(tdv__sync_sign(p_pubkey, msg, (size_t)n, &sig), TDV_OK);
+	CHECK_INT(tdv__sync_read_file(p_pub, signer.max, &signer), TDV_OK);
+	CHECK_INT(tdv__sync_b64_encode(content, 2, &data), TDV_OK);
+	old.signature = tdv_buf_cstr(&sig);
+	old.signer = tdv_buf_cstr(&signer);
+	old.data = tdv_buf_cstr(&data);
+	CHECK_INT(tdv_store_pub_add(central, &old), TDV_OK);
+	CHECK_INT(tdv_sync_pull_reply_for(central, "officers", "CP1", held, &b), TDV_OK);
+	CHECK(strstr(tdv_buf_cstr(&b), "signature_v2") == NULL);
+	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&b), b.len, p_ca, NULL,
+		      &r, err, sizeof(err)),
+	    TDV_EAUTH);
+	CHECK(strstr(err, "signed without the checkpoint it is for") != NULL);
+	CHECK(strstr(err, "tdverify sync publish --officers") != NULL);
+	CHECK_INT(pulled(local, "officers"), held);
+	/* the centre signs CP1's list again (same accounts, next version) and
+	 * CP1 gets its own */
+	CHECK_INT(tdv_sync_publish_officers_for(central, "CP1", p_pub, p_pubkey, &published, &v,
+		      err, sizeof(err)),
+	    TDV_OK);
+	CHECK(published);
+	CHECK_INT(v, old.version + 1);
+	CHECK_INT(tdv_sync_publish_officers_for(central, "CP1", p_pub, p_pubkey, &published, &v,
+		      err, sizeof(err)),
+	    TDV_OK);
+	CHECK(!published);
+	CHECK_INT(tdv_sync_pull_reply_for(central, "officers", "CP1", held, &mine), TDV_OK);
+	CHECK(strstr(tdv_buf_cstr(&mine), "\"for\":\"CP1\"") != NULL);
+	CHECK_INT(tdv_sync_pull_apply(local, "CP1", "officers", tdv_buf_cstr(&mine), mine.len, p_ca,
+		      NULL, &r, err, sizeof(err)),
+	    TDV_OK);
+	CHECK_INT(pulled(local, "officers"), old.version + 1);
+	CHECK_INT(tdv_store_officer_get(local, "offa", &got), TDV_OK);
+	CHECK(!got.active); /* still CP2's only */
+	CHECK_INT(tdv_store_officer_get(local, "offb", &got), TDV_OK);
+
+	/* a list every checkpoint gets, signed only the earlier way (what a
+	 * centre of the previous version published): still applied */
+	int64_t s0 = -1;
+	CHECK_INT(tdv_sync_pull_since(local, "sltd", lists, &s0), TDV_OK);
+	int64_t s1 = publish(central, "sltd", "delta", "add,UTO,X00000007,P,lost,2026-11-06,t\n",
+	    p_pub, p_pubkey);
+	CHECK(s1 > s0);
+	CHECK_INT(tdv_sync_pull_reply(central, "sltd", s0, &b), TDV_OK);
+	CHECK(strstr(tdv_buf_cstr(&b), "\"for\":\"*\"") != NULL);
+	drop_key(&b, "signature_v2");
+	drop_key(&b, "for");
+	CHECK(strstr(tdv_buf_cstr(&b), "\"signature\":\"") != NULL);
+	CHECK(strstr(tdv_buf_cstr(&b), "signature_v2") == NULL);
+	CHECK_INT(apply(&b, "sltd"), TDV_OK);
+	CHECK_INT(pulled(local, "sltd"), s1);
+	CHECK_INT(lookup("X00000007"), 1);
+	tdv_audit_report rep;
+	CHECK_INT(tdv_store_audit_verify(local, NULL, &rep), TDV_OK);
+	CHECK(rep.intact);
+	tdv_buf_free(&sig);
+	tdv_buf_free(&signer);
+	tdv_buf_free(&data);
+	tdv_buf_free(&b);
+	tdv_buf_free(&mine);
+}
+
+static int
+count_pubkey_entries(void *ctx, const tdv_audit_entry *e)
+{
+	if (strcmp(e->action, "sync.publisher_key") == 0 && strcmp(e->actor, "hq") == 0 &&
+	    strstr(e->detail, "made-pub.crt") != NULL)
+		(*(int *)ctx)++;
+	return 0;
+}
+
+/* The centre's publisher key: made from the CA key when missing, audited,
+ * never half a pair overwritten; without a CA key, TDV_ENOENT. */
+static void
+test_publisher_key_made(void)
+{
+	char pc[128], pk[128], err[300];
+	path(pc, "made-pub.crt");
+	path(pk, "made-pub.key");
+	bool created = false, any = false;
+	char uri[160];
+	snprintf(uri, sizeof(uri), "sqlite:%s/pubkey.db", dir);
+	tdv_store *c = NULL;
+	CHECK_INT(tdv_store_open(uri, &c, NULL, 0), TDV_OK);
+	CHECK_INT(tdv_sync_officers_published(c, &any), TDV_OK);
+	CHECK(!any);
+	CHECK_INT(tdv_sync_publisher_ensure(c, NULL, NULL, pc, pk, 0, "hq", &created, err,
+		      sizeof(err)),
+	    TDV_ENOENT);
+	CHECK_INT(tdv_sync_publisher_ensure(c, p_ca, p_cakey, pc, pk, 0, "hq", &created, err,
+		      sizeof(err)),
+	    TDV_OK);
+	CHECK(created);
+	struct stat sb;
+	CHECK_INT(stat(pk, &sb), 0);
+	CHECK_INT((int)(sb.st_mode & 0777), 0600);
+	tdv_cert_rec info;
+	CHECK_INT(tdv_sync_pki_cert_info(pc, &info), TDV_OK);
+	CHECK(info.not_after_ms > tdv_store_now_ms() + 800LL * 86400 * 1000);
+	CHECK_INT(tdv_sync_publisher_ensure(c, p_ca, p_cakey, pc, pk, 0, "hq", &created, err,
+		      sizeof(err)),
+	    TDV_OK);
+	CHECK(!created);
+	/* what it signs verifies at a checkpoint (publisher CN, the CA) */
+	tdv_checkpoint cp = {"CP1", "One", "UTO"};
+	CHECK_INT(tdv_store_checkpoint_put(c, &cp), TDV_OK);
+	int64_t v = 0;
+	CHECK_INT(tdv_sync_publish_for(c, "officers", "CP1", "full", "[]", 2, pc, pk, &v, err,
+		      sizeof(err)),
+	    TDV_OK);
+	CHECK_INT(tdv_sync_publish_for(c, "sltd", "CP1", "full", "[]", 2, pc, pk, &v, err,
+		      sizeof(err)),
+	    TDV_EINVAL);
+	CHECK_INT(tdv_sync_officers_published(c, &any), TDV_OK);
+	CHECK(any);
+	/* half a pair is left alone */
+	CHECK_INT(unlink(pc), 0);
+	CHECK_INT(tdv_sync_publisher_ensure(c, p_ca, p_cakey, pc, pk, 0, "hq", &created, err,
+		      sizeof(err)),
+	    TDV_EEXIST);
+	CHECK(strstr(err, "exists without") != NULL);
+	/* audited once, in HQ's chain */
+	int made = 0;
+	CHECK_INT(tdv_store_audit_since(c, NULL, 0, 1000, count_pubkey_entries, &made), TDV_OK);
+	CHECK_INT(made, 1);
+	tdv_audit_report rep;
+	CHECK_INT(tdv_store_audit_verify(c, NULL, &rep), TDV_OK);
+	CHECK(rep.intact);
+	tdv_store_free(&c);
+}
+
 /* Pruning keeps the last N versions and every version from the latest
  * full one on, so a checkpoint anywhere behind still gets a reply that
  * applies. */
@@ -590,6 +838,8 @@ main(void)
 	RUN(test_apply_and_refusals);
 	RUN(test_officers_replaced);
 	RUN(test_officers_assigned);
+	RUN(test_officers_bound_to_checkpoint);
+	RUN(test_publisher_key_made);
 	RUN(test_prune);
 	RUN(test_cert_register);
 	RUN(test_enrol_tokens);

@@ -24,6 +24,7 @@
 #include "tdv/error.h"
 #include "tdv/json.h"
 #include "tdv/ops.h"
+#include "tdv/sync_transport.h"
 
 #define STATUS_MAX_CHECKPOINTS 4096
 #define STATUS_MAX_FILES 16
@@ -33,18 +34,22 @@ status_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tdverify status [--db sqlite:PATH|postgres:CONNINFO] [--checkpoint ID]...\n"
-	    "                       [--sltd INDEX] [--trust DIR]\n"
+	    "                       [--sltd INDEX] [--trust DIR] [--sync-cert FILE]\n"
 	    "                       [--json|--metrics|--metrics-listen ADDR:PORT]\n\n"
 	    "Show version, store, schema and size, and for each checkpoint the\n"
 	    "movements held, the sync backlog (recorded but not yet delivered to\n"
 	    "headquarters) and the age of the oldest unsent movement; with --sltd and\n"
 	    "--trust the age of the list and of the trust store. Without --checkpoint:\n"
-	    "every checkpoint with movements in the store (headquarters: all of them).\n\n"
+	    "every checkpoint with movements in the store (headquarters: all of them).\n"
+	    "Certificate expiry: with --sync-cert this checkpoint's sync client\n"
+	    "certificate; at headquarters, for each checkpoint in the certificate\n"
+	    "register, the certificate in use (tdverify sync certs).\n\n"
 	    "options:\n"
 	    "  --db URI         store (default " CLI_DEFAULT_DB ")\n"
 	    "  --checkpoint ID  this checkpoint (repeatable)\n"
 	    "  --sltd FILE      lost/stolen index in use: its age\n"
 	    "  --trust DIR      trust store in use: age of its newest file\n"
+	    "  --sync-cert FILE this checkpoint's sync client certificate: its expiry\n"
 	    "  --json           one JSON object\n"
 	    "  --metrics        Prometheus text exposition format\n"
 	    "  --metrics-listen A:P  serve the metrics at http://A:P/metrics (IPv4)\n"
@@ -124,8 +129,111 @@ age_text(long long s, char *out, size_t n)
 		snprintf(out, n, "%lldd", s / 86400);
 }
 
+/* A certificate's expiry as status shows it. */
+struct cert_exp {
+	char checkpoint[TDV_ID_MAX + 1];
+	char serial[TDV_CERT_SERIAL_MAX + 1];
+	int64_t not_after_ms;
+	bool used;
+};
+
+struct cert_collect {
+	struct cert_exp *v;
+	int n;
+	char (*want)[TDV_ID_MAX + 1];
+	int nwant;
+	int rc;
+};
+
+/*
+ * The register lists each checkpoint's certificates newest first. The
+ * one in use is the newest not revoked that has been used; a renewal not
+ * used yet does not count while an older one is (the post may never have
+ * received it), but a checkpoint with no used one shows its newest.
+ */
+static int
+collect_cert(void *ctx, const tdv_cert_rec *c)
+{
+	struct cert_collect *a = ctx;
+	if (c->revoked_ms != 0)
+		return 0;
+	if (a->nwant > 0) {
+		bool wanted = false;
+		for (int i = 0; i < a->nwant && !wanted; i++)
+			wanted = strcmp(a->want[i], c->checkpoint) == 0;
+		if (!wanted)
+			return 0;
+	}
+	struct cert_exp *last = a->n > 0 ? &a->v[a->n - 1] : NULL;
+	if (last != NULL && strcmp(last->checkpoint, c->checkpoint) == 0) {
+		if (!last->used && c->first_used_ms > 0) {
+			snprintf(last->serial, sizeof(last->serial), "%s", c->serial);
+			last->not_after_ms = c->not_after_ms;
+			last->used = true;
+		}
+		return 0;
+	}
+	if (a->n >= STATUS_MAX_CHECKPOINTS) {
+		a->rc = TDV_ELIMIT;
+		return 1;
+	}
+	struct cert_exp *e = &a->v[a->n++];
+	snprintf(e->checkpoint, sizeof(e->checkpoint), "%s", c->checkpoint);
+	snprintf(e->serial, sizeof(e->serial), "%s", c->serial);
+	e->not_after_ms = c->not_after_ms;
+	e->used = c->first_used_ms > 0;
+	return 0;
+}
+
+static void
+iso_s(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "?");
+}
+
+static void
+cert_json(tdv_json *j, const struct cert_exp *e, const char *file, int64_t now)
+{
+	char when[32];
+	iso_s(e->not_after_ms, when);
+	tdv_json_object_begin(j);
+	tdv_json_key(j, "checkpoint");
+	tdv_json_string(j, e->checkpoint);
+	if (file != NULL) {
+		tdv_json_key(j, "file");
+		tdv_json_string(j, file);
+	}
+	tdv_json_key(j, "serial");
+	tdv_json_string(j, e->serial);
+	tdv_json_key(j, "not_after");
+	tdv_json_string(j, when);
+	tdv_json_key(j, "expiry_timestamp_s");
+	tdv_json_int(j, e->not_after_ms / 1000);
+	tdv_json_key(j, "expires_in_s");
+	tdv_json_int(j, (e->not_after_ms - now) / 1000);
+	tdv_json_object_end(j);
+}
+
+#define CERT_RENEW_DAYS 30
+
+static void
+cert_text(FILE *out, const char *what, const struct cert_exp *e, int64_t now)
+{
+	char when[32];
+	iso_s(e->not_after_ms, when);
+	long long left = (e->not_after_ms - now) / 1000;
+	fprintf(out, "%s %-12s serial %s, expires %s (%s%lld days%s)%s\n", what, e->checkpoint,
+	    e->serial, when, left < 0 ? "expired " : "in ",
+	    (left < 0 ? -left : left) / 86400, left < 0 ? " ago" : "",
+	    left < (long long)CERT_RENEW_DAYS * 86400 ? ": renew now" : "");
+}
+
 struct status_opts {
 	const char *db;
+	const char *sync_cert;
 	bool json, metrics;
 	char want[64][TDV_ID_MAX + 1];
 	int nwant;
@@ -177,6 +285,31 @@ status_run(struct status_opts *o, FILE *out)
 		if (rc == TDV_OK)
 			rc = ids.rc;
 	}
+	/* certificate expiry: the register (headquarters), this checkpoint's
+	 * own certificate file (a post) */
+	struct cert_collect certs = {NULL, 0, want, nwant, TDV_OK};
+	if (rc == TDV_OK && (certs.v = calloc(STATUS_MAX_CHECKPOINTS, sizeof(*certs.v))) == NULL)
+		rc = TDV_ENOMEM;
+	if (rc == TDV_OK)
+		rc = tdv_store_cert_list(s, NULL, collect_cert, &certs);
+	if (rc == TDV_OK)
+		rc = certs.rc;
+	struct cert_exp own;
+	memset(&own, 0, sizeof(own));
+	if (rc == TDV_OK && o->sync_cert != NULL) {
+		tdv_cert_rec c;
+		int crc = tdv_sync_pki_cert_info(o->sync_cert, &c);
+		if (crc != TDV_OK) {
+			cli_error("status: sync certificate %s: %s", o->sync_cert, tdv_strerror(crc));
+			free(certs.v);
+			free(ids.id);
+			tdv_store_free(&s);
+			return CLI_USAGE;
+		}
+		snprintf(own.checkpoint, sizeof(own.checkpoint), "%s", c.checkpoint);
+		snprintf(own.serial, sizeof(own.serial), "%s", c.serial);
+		own.not_after_ms = c.not_after_ms;
+	}
 	tdv_ops_checkpoint_status *st = NULL;
 	if (rc == TDV_OK && ids.n > 0) {
 		st = calloc((size_t)ids.n, sizeof(*st));
@@ -189,6 +322,7 @@ status_run(struct status_opts *o, FILE *out)
 		cli_error("status: %s%s%s", tdv_strerror(rc),
 		    tdv_store_errmsg(s)[0] ? ": " : "", tdv_store_errmsg(s));
 		free(st);
+		free(certs.v);
 		free(ids.id);
 		tdv_store_free(&s);
 		return CLI_USAGE;
@@ -241,6 +375,25 @@ status_run(struct status_opts *o, FILE *out)
 		for (int i = 0; i < nlists; i++)
 			fprintf(out, "tdverify_list_age_seconds{list=\"%s\"} %lld\n",
 			    lists[i].name, lists[i].age_s);
+		/* expiry as a Unix time, the usual form: alert on
+		 * expiry - time() < 14 days (tdverify-status(1)) */
+		if (o->sync_cert != NULL)
+			fprintf(out, "# HELP tdverify_sync_cert_expiry_timestamp_seconds Expiry (notAfter) "
+				     "of this checkpoint's sync client certificate, Unix time.\n"
+				     "# TYPE tdverify_sync_cert_expiry_timestamp_seconds gauge\n"
+				     "tdverify_sync_cert_expiry_timestamp_seconds{checkpoint=\"%s\","
+				     "serial=\"%s\"} %lld\n",
+			    own.checkpoint, own.serial, (long long)(own.not_after_ms / 1000));
+		if (certs.n > 0)
+			fprintf(out, "# HELP tdverify_checkpoint_cert_expiry_timestamp_seconds Expiry "
+				     "(notAfter) of the certificate a checkpoint uses, from the "
+				     "register, Unix time.\n"
+				     "# TYPE tdverify_checkpoint_cert_expiry_timestamp_seconds gauge\n");
+		for (int i = 0; i < certs.n; i++)
+			fprintf(out, "tdverify_checkpoint_cert_expiry_timestamp_seconds{checkpoint=\"%s\","
+				     "serial=\"%s\"} %lld\n",
+			    certs.v[i].checkpoint, certs.v[i].serial,
+			    (long long)(certs.v[i].not_after_ms / 1000));
 	} else if (json) {
 		tdv_buf b;
 		tdv_buf_init(&b, 1 << 22);
@@ -275,6 +428,16 @@ status_run(struct status_opts *o, FILE *out)
 			tdv_json_object_end(&j);
 		}
 		tdv_json_object_end(&j);
+		tdv_json_key(&j, "sync_cert");
+		if (o->sync_cert != NULL)
+			cert_json(&j, &own, o->sync_cert, now);
+		else
+			tdv_json_null(&j);
+		tdv_json_key(&j, "certificates");
+		tdv_json_array_begin(&j);
+		for (int i = 0; i < certs.n; i++)
+			cert_json(&j, &certs.v[i], NULL, now);
+		tdv_json_array_end(&j);
 		tdv_json_object_end(&j);
 		if (tdv_json_error(&j) == 0)
 			fprintf(out, "%s\n", tdv_buf_cstr(&b));
@@ -305,8 +468,13 @@ status_run(struct status_opts *o, FILE *out)
 			fprintf(out, "%-5s %s: %s%s\n", lists[i].name, lists[i].path, age,
 			    lists[i].age_s < 0 ? " (missing)" : " old");
 		}
+		if (o->sync_cert != NULL)
+			cert_text(out, "sync certificate", &own, now);
+		for (int i = 0; i < certs.n; i++)
+			cert_text(out, "certificate", &certs.v[i], now);
 	}
 	free(st);
+	free(certs.v);
 	free(ids.id);
 	return CLI_OK;
 }
@@ -415,11 +583,13 @@ cmd_status(int argc, char **argv)
 				return cli_error("%s needs a value", a);
 			listen = argv[i];
 		} else if (cli_flag(a, "--db") || cli_flag(a, "--checkpoint") ||
-		    cli_flag(a, "--sltd") || cli_flag(a, "--trust")) {
+		    cli_flag(a, "--sltd") || cli_flag(a, "--trust") || cli_flag(a, "--sync-cert")) {
 			if (++i >= argc)
 				return cli_error("%s needs a value", a);
 			if (cli_flag(a, "--db")) {
 				o.db = argv[i];
+			} else if (cli_flag(a, "--sync-cert")) {
+				o.sync_cert = argv[i];
 			} else if (cli_flag(a, "--checkpoint")) {
 				if (o.nwant >= 64)
 					return cli_error("at most 64 --checkpoint");

@@ -486,6 +486,49 @@ do_publish(struct sync_opts *o)
 	return CLI_OK;
 }
 
+/*
+ * sync serve: the publisher key that signs the officers lists it
+ * republishes on pulls. When it is missing and the sync CA's key is at
+ * hand (--dir, or --enrol-ca-key), it is made now (audited); without
+ * either, serving is refused if checkpoints already get officers lists
+ * from here (they would silently stop getting account changes).
+ */
+static int
+serve_publisher(struct sync_opts *o, tdv_store *st, tdv_sync_server_opts *so)
+{
+	if (so->publisher_cert != NULL && access(so->publisher_cert, R_OK) == 0 &&
+	    so->publisher_key != NULL && access(so->publisher_key, R_OK) == 0)
+		return CLI_OK;
+	char err[512] = "";
+	if (o->pub_cert != NULL && o->pub_key != NULL && o->enrol_key != NULL &&
+	    access(o->enrol_key, R_OK) == 0) {
+		bool created = false;
+		int rc = tdv_sync_publisher_ensure(st, o->ca, o->enrol_key, o->pub_cert, o->pub_key,
+		    0, "sync", &created, err, sizeof(err));
+		if (rc != TDV_OK)
+			return cli_error("sync serve: publisher key: %s", err[0] ? err : tdv_strerror(rc));
+		if (created)
+			fprintf(stderr, "sync serve: no publisher key was there: made %s and %s "
+					"(signed by the sync CA; audited sync.publisher_key)\n",
+			    o->pub_key, o->pub_cert);
+		so->publisher_cert = o->pub_cert;
+		so->publisher_key = o->pub_key;
+		return CLI_OK;
+	}
+	bool any = false;
+	int rc = tdv_sync_officers_published(st, &any);
+	if (rc != TDV_OK)
+		return cli_error("sync serve: %s", tdv_strerror(rc));
+	if (any)
+		return cli_error("sync serve: checkpoints get officer lists from this centre, but "
+				 "there is no publisher key to keep them current (and to sign them "
+				 "again after an upgrade): start it with --publisher-cert FILE "
+				 "--publisher-key FILE (the pair 'sync publish' uses), or with --dir D "
+				 "made by 'tdverify setup central' (a missing publisher key is made "
+				 "there from the CA key)");
+	return CLI_OK;
+}
+
 #define RENEW_WARN_DAYS 30
 
 /* This checkpoint's certificate: serial and expiry. */
@@ -752,6 +795,11 @@ do_serve(struct sync_opts *o)
 			so.publisher_cert = so.publisher_key = NULL;
 		if (access(so.ca_key, R_OK) != 0)
 			so.ca_cert = so.ca_key = NULL;
+	}
+	if (serve_publisher(o, st, &so) != CLI_OK) {
+		tdv_sync_server_free(&srv);
+		tdv_store_free(&st);
+		return CLI_USAGE;
 	}
 	rc = tdv_sync_server_configure(srv, &so, err, sizeof(err));
 	if (rc != TDV_OK) {
