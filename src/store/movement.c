@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -191,19 +190,11 @@ age_band(const char *birth, const char *day)
  * The content hash: SHA-256 over the fields in a fixed order, each as its
  * 8-byte big-endian length and its bytes (the layout of tdv__hasher_str,
  * integers as decimal text). Built here into one buffer and digested in
- * one go with a SHA-256 fetched once: sync ingest hashes every movement it
+ * one go with the SHA-256 fetched once (tdv__sha256): sync ingest hashes
+ * every movement it
  * receives, and the hasher's per-field calls were most of that cost.
  * test_sync_batch_parse checks it against tdv__hasher field by field.
  */
-static EVP_MD *movement_md;
-static once_flag movement_md_once = ONCE_FLAG_INIT;
-
-static void
-movement_md_fetch(void)
-{
-	movement_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 static size_t
 hash_field(unsigned char *out, const char *s, size_t max)
 {
@@ -254,7 +245,7 @@ tdv__movement_hash(const tdv_movement *m, char hex[65])
 	unsigned char clen[8];
 	for (int i = 0; i < 8; i++)
 		clen[i] = (unsigned char)((uint64_t)cn >> (56 - 8 * i));
-	call_once(&movement_md_once, movement_md_fetch);
+	const EVP_MD *movement_md = tdv__sha256();
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char md[32];
 	unsigned int mdlen = 0;
@@ -266,12 +257,7 @@ tdv__movement_hash(const tdv_movement *m, char hex[65])
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return ctx == NULL ? TDV_ENOMEM : TDV_ECRYPTO;
-	static const char digits[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
+	tdv__hex32(md, hex);
 	return TDV_OK;
 }
 

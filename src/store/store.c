@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 #include <time.h>
 
 #include "store/store_int.h"
@@ -285,24 +286,77 @@ tdv__id_ok(const char *id)
 	return true;
 }
 
+/* SHA-256 fetched once (the implicit fetch of EVP_sha256() on every
+ * init costs more than hashing an audit entry). */
+static EVP_MD *sha256_md;
+static once_flag sha256_once = ONCE_FLAG_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *
+tdv__sha256(void)
+{
+	call_once(&sha256_once, sha256_fetch);
+	return sha256_md;
+}
+
+void
+tdv__hex32(const unsigned char md[32], char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+/* Fields are gathered and digested in large pieces: sync ingest hashes
+ * every audit entry it receives. */
 struct tdv__hasher {
 	EVP_MD_CTX *ctx;
 	int err;
+	size_t n;
+	unsigned char buf[2048];
 };
 
 tdv__hasher *
 tdv__hasher_new(void)
 {
-	tdv__hasher *h = calloc(1, sizeof(*h));
+	const EVP_MD *md = tdv__sha256();
+	tdv__hasher *h = md != NULL ? malloc(sizeof(*h)) : NULL;
 	if (h == NULL)
 		return NULL;
+	h->err = 0;
+	h->n = 0;
 	h->ctx = EVP_MD_CTX_new();
-	if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+	if (h->ctx == NULL || EVP_DigestInit_ex2(h->ctx, md, NULL) != 1) {
 		EVP_MD_CTX_free(h->ctx);
 		free(h);
 		return NULL;
 	}
 	return h;
+}
+
+static void
+hasher_put(tdv__hasher *h, const void *p, size_t n)
+{
+	if (h->n + n > sizeof(h->buf)) {
+		if (h->n > 0 && EVP_DigestUpdate(h->ctx, h->buf, h->n) != 1)
+			h->err = 1;
+		h->n = 0;
+		if (n > sizeof(h->buf)) {
+			if (EVP_DigestUpdate(h->ctx, p, n) != 1)
+				h->err = 1;
+			return;
+		}
+	}
+	memcpy(h->buf + h->n, p, n);
+	h->n += n;
 }
 
 /* Each field is its 8-byte big-endian length then its bytes, so no two
@@ -316,9 +370,8 @@ tdv__hasher_str(tdv__hasher *h, const char *str)
 	unsigned char len[8];
 	for (int i = 0; i < 8; i++)
 		len[i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-	if (EVP_DigestUpdate(h->ctx, len, sizeof(len)) != 1 ||
-	    EVP_DigestUpdate(h->ctx, str, n) != 1)
-		h->err = 1;
+	hasher_put(h, len, sizeof(len));
+	hasher_put(h, str, n);
 }
 
 void
@@ -336,11 +389,11 @@ tdv__hasher_final(tdv__hasher **hp, char hex[65])
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	int rc = TDV_OK;
-	if (h->err || EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 || mdlen != 32)
+	if (h->err || (h->n > 0 && EVP_DigestUpdate(h->ctx, h->buf, h->n) != 1) ||
+	    EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 || mdlen != 32)
 		rc = TDV_ECRYPTO;
 	else
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		tdv__hex32(md, hex);
 	EVP_MD_CTX_free(h->ctx);
 	free(h);
 	*hp = NULL;

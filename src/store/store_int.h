@@ -109,6 +109,10 @@ int tdv__i64_row(void *ctx, int n, const char *const *v, const size_t *l);
 bool tdv__id_ok(const char *id);
 
 /* SHA-256 of length-prefixed fields, as 64 lowercase hex digits. */
+/* SHA-256, fetched once (NULL if the provider has none); 32 bytes as
+ * lowercase hex. */
+const struct evp_md_st *tdv__sha256(void);
+void tdv__hex32(const unsigned char md[32], char hex[65]);
 typedef struct tdv__hasher tdv__hasher;
 tdv__hasher *tdv__hasher_new(void);
 void tdv__hasher_str(tdv__hasher *h, const char *s);
@@ -183,11 +187,11 @@ int tdv__audit_run_rows(tdv_buf *b, const tdv_audit_entry *const *es, int n);
  * transaction whose statements go to the server together, so that it
  * never waits on a round trip between them, and whose movement rows
  * stream in while the caller reads the rest of the batch.
- *   open:   checks the run of audit entries, then sends BEGIN, the lock on
- *           the checkpoint's row, its highest movement seq stored, the
- *           chain head, COPY audit_entry, COPY movement; checks that the
- *           checkpoint is registered and the run extends the head, sends
- *           the run (its verdict is read with the first movement rows)
+ *   open:   sends BEGIN, the lock on the checkpoint's row, its highest
+ *           movement seq stored, the chain head, COPY audit_entry, COPY
+ *           movement; checks the run of audit entries meanwhile, then that
+ *           the checkpoint is registered and the run extends the head;
+ *           sends the run (its verdict is read with the first movement rows)
  *   put:    movement COPY rows (tdv__movement_copy_row), any number
  *   close:  the end of the rows, and the server's verdict on all of it
  *   commit: the checkpoint's movement seq and the chain head moved, and

@@ -118,9 +118,7 @@ tdv__stream_open(tdv__stream *st, tdv_store *s, const char *peer,
 	if (s == NULL || s->ops->script_send == NULL || s->readonly || s->tx_depth != 0 ||
 	    es == NULL || n <= 0 || !tdv__id_ok(peer) || strcmp(es[0]->chain, peer) != 0)
 		return TDV_EINVAL;
-	int rc = tdv__audit_run_valid(es, n);
-	if (rc != TDV_OK)
-		return rc;
+	int rc;
 	memcpy(st->peer, peer, strlen(peer) + 1);
 	st->last_seq = es[n - 1]->seq;
 	memcpy(st->last_hash, es[n - 1]->hash, sizeof(st->last_hash));
@@ -153,6 +151,9 @@ tdv__stream_open(tdv__stream *st, tdv_store *s, const char *peer,
 	s->tx_failed = false;
 	s->tx_explicit = true;
 
+	/* the entries checked while the server works */
+	if ((rc = tdv__audit_run_valid(es, n)) != TDV_OK)
+		return fail(st, rc);
 	int registered = 0;
 	struct max_row mr = {0};
 	if ((rc = expect(st, TDV__SCRIPT_STATEMENT, NULL, NULL)) != TDV_OK ||
