@@ -24,6 +24,9 @@
  *   GET  /v1/whoami         client certificate required: {"checkpoint",
  *                           "serial","not_after_ms"} as the centre sees it.
  *
+ * The server serves several connections at once (tdv_sync_server_run:
+ * a pool of worker threads, each with its own store connection).
+ *
  * Every connection that presents a client certificate is checked against
  * the centre's register (tdv_store_cert_check): a revoked certificate
  * gets 403 {"status":"revoked","error":"certificate ... revoked ..."} on
@@ -35,6 +38,7 @@
 #ifndef TDV_SYNC_TRANSPORT_H
 #define TDV_SYNC_TRANSPORT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -114,6 +118,62 @@ typedef struct tdv_sync_served {
  */
 int tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms,
     tdv_sync_served *info);
+
+/*
+ * Serving concurrently: a fixed pool of worker threads, each with its
+ * OWN store connection (stores[i] is used by worker i only; a store is
+ * never shared between threads). The calling thread accepts connections
+ * and queues them (at most queue waiting); a worker takes one, does the
+ * TLS handshake and the request, and takes the next. A connection that
+ * finds every worker busy and the queue full is answered 503
+ * {"status":"busy"} with Retry-After by a thread of its own (3 s per
+ * read or write; when 16 refusals are already waiting, it is closed
+ * without a reply), so the accept loop never waits on a client. A
+ * checkpoint treats 503 like a link failure: it sends again later.
+ *
+ * The workers block the usual asynchronous signals (SIGTERM, SIGINT,
+ * SIGHUP, SIGQUIT, SIGUSR1/2, SIGALRM, SIGPIPE), so they reach the
+ * calling thread and interrupt its wait; a request in progress is not
+ * cut. Returns once *stop is set (checked at least every 250 ms and on
+ * every interrupted wait), tdv_sync_server_stop was called, or
+ * max_connections were accepted; then no more connections are taken,
+ * each worker finishes the connection it is serving (each read and
+ * write still under the 10 s timeout) and exits. Connections still
+ * queued are closed unserved when stopped (the client sends again
+ * later) and served when max_connections was reached.
+ *
+ * log, if set, is called after every connection (from the worker
+ * threads, concurrently: it must be thread-safe) and for each busy
+ * refusal (from the calling thread).
+ */
+#define TDV_SYNC_MAX_WORKERS 64
+#define TDV_SYNC_MAX_QUEUE 4096
+typedef struct tdv_sync_run_opts {
+	int workers;            /* 1..TDV_SYNC_MAX_WORKERS */
+	tdv_store *const *stores; /* workers distinct stores (the server's
+	                           own may be one of them) */
+	int queue;              /* 0: 4 x workers; 1..TDV_SYNC_MAX_QUEUE */
+	long max_connections;   /* 0: no limit */
+	const volatile sig_atomic_t *stop; /* may be NULL */
+	void (*log)(void *arg, int rc, const tdv_sync_served *info);
+	void *log_arg;
+} tdv_sync_run_opts;
+int tdv_sync_server_run(tdv_sync_server *s, const tdv_sync_run_opts *o);
+
+/* Ask tdv_sync_server_run to return (async-signal-safe; any thread). */
+void tdv_sync_server_stop(tdv_sync_server *s);
+
+/* Counters of the server (consistent with each other; any thread). */
+typedef struct tdv_sync_server_stats {
+	long accepted; /* connections queued for a worker */
+	long served;   /* connections a worker finished */
+	long busy;     /* refused with 503: every worker busy, queue full */
+	long dropped;  /* queued but closed unserved at a stop */
+	int active;    /* connections being served now */
+	int queued;    /* waiting for a worker now */
+	int peak_active, peak_queued;
+} tdv_sync_server_stats;
+void tdv_sync_server_get_stats(tdv_sync_server *s, tdv_sync_server_stats *out);
 
 /* ---- pulls and enrolment over the transport ---- */
 

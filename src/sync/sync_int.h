@@ -13,8 +13,13 @@
 #include "tdv/sync.h"
 #include "tdv/sync_transport.h"
 
+/* The route handlers get a worker's copy of the server: the same fields,
+ * but central is that worker's own store connection. Everything else in
+ * it is read-only while serving (several workers read it at once);
+ * state that changes while serving lives behind ctl (transport.c). */
+struct tdv__sync_ctl;
 struct tdv_sync_server {
-	void *ctx; /* SSL_CTX * */
+	void *ctx; /* SSL_CTX * (shared: SSL objects are made per connection) */
 	int fd;
 	int port;
 	tdv_store *central;
@@ -26,6 +31,7 @@ struct tdv_sync_server {
 	char *ca_pem;         /* the CA certificate served at /v1/ca */
 	int cert_days;
 	int keep_versions;
+	struct tdv__sync_ctl *ctl; /* queue, counters, stop (transport.c) */
 };
 
 /* A request as the route handlers see it. */

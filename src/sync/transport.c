@@ -11,7 +11,9 @@
  * at most 8 KiB, a request target of 256 bytes, bodies at most each
  * route's limit (TDV_SYNC_MAX_BATCH_BYTES for batches, 16 KiB for
  * enrolment, none for GET), every socket read and write under a timeout,
- * one request per connection.
+ * one request per connection. Several connections are served at once by
+ * a fixed pool of worker threads, each with its own store connection
+ * (tdv_sync_server_run), behind a bounded queue.
  *
  * (libmicrohttpd in Debian uses GnuTLS and exposes the peer certificate
  * only through GnuTLS calls, which the project does not link; the
@@ -19,6 +21,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -26,6 +29,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +46,25 @@
 #include "tdv/sync_transport.h"
 
 #define HEADER_MAX 8192
+
+/* What changes while the server runs (see sync_int.h): the queue of
+ * accepted connections, the counters, the stop request. */
+struct fd_ring {
+	int *fd;
+	int cap, head, len;
+};
+
+struct tdv__sync_ctl {
+	atomic_int stop;      /* tdv_sync_server_stop (from a signal handler too) */
+	int wake[2];          /* self-pipe: stop wakes the accept loop */
+	pthread_mutex_t mu;   /* guards everything below */
+	pthread_cond_t ready; /* a connection queued for the workers, or closing */
+	pthread_cond_t refuse; /* one queued to be told 503, or closing */
+	struct fd_ring work;  /* accepted, waiting for a worker */
+	struct fd_ring busy;  /* accepted when work was full: to refuse */
+	bool closing;         /* nothing more will be queued */
+	tdv_sync_server_stats st;
+};
 
 static SSL_CTX *
 make_ctx(const tdv_sync_tls *tls, bool server, char *err, size_t errsz)
@@ -333,9 +358,44 @@ tdv_sync_server_new(const tdv_sync_tls *tls, const char *bind_host, int port,
 	s->timeout_ms = 10000;
 	s->keep_versions = TDV_SYNC_KEEP_VERSIONS;
 	s->fd = -1;
+	s->ctl = calloc(1, sizeof(*s->ctl));
+	if (s->ctl == NULL) {
+		free(s);
+		return TDV_ENOMEM;
+	}
+	s->ctl->wake[0] = s->ctl->wake[1] = -1;
+	atomic_init(&s->ctl->stop, 0);
+	if (pthread_mutex_init(&s->ctl->mu, NULL) != 0) {
+		free(s->ctl);
+		free(s);
+		return TDV_ENOMEM;
+	}
+	if (pthread_cond_init(&s->ctl->ready, NULL) != 0) {
+		pthread_mutex_destroy(&s->ctl->mu);
+		free(s->ctl);
+		free(s);
+		return TDV_ENOMEM;
+	}
+	if (pthread_cond_init(&s->ctl->refuse, NULL) != 0) {
+		pthread_cond_destroy(&s->ctl->ready);
+		pthread_mutex_destroy(&s->ctl->mu);
+		free(s->ctl);
+		free(s);
+		return TDV_ENOMEM;
+	}
+	if (pipe(s->ctl->wake) != 0) {
+		s->ctl->wake[0] = s->ctl->wake[1] = -1;
+		snprintf(err, errsz, "cannot make a pipe: %s", strerror(errno));
+		tdv_sync_server_free(&s);
+		return TDV_EIO;
+	}
+	for (int i = 0; i < 2; i++) {
+		(void)fcntl(s->ctl->wake[i], F_SETFL, O_NONBLOCK);
+		(void)fcntl(s->ctl->wake[i], F_SETFD, FD_CLOEXEC);
+	}
 	s->ctx = make_ctx(tls, true, err, errsz);
 	if (s->ctx == NULL) {
-		free(s);
+		tdv_sync_server_free(&s);
 		return TDV_ECRYPTO;
 	}
 	struct sockaddr_in sa;
@@ -350,7 +410,7 @@ tdv_sync_server_new(const tdv_sync_tls *tls, const char *bind_host, int port,
 	s->fd = socket(AF_INET, SOCK_STREAM, 0);
 	int one = 1;
 	if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(s->fd, 16) != 0) {
+	    bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(s->fd, 64) != 0) {
 		snprintf(err, errsz, "cannot listen on port %d: %s", port, strerror(errno));
 		tdv_sync_server_free(&s);
 		return TDV_EIO;
@@ -376,6 +436,15 @@ tdv_sync_server_free(tdv_sync_server **sp)
 	tdv_sync_server *s = *sp;
 	if (s->fd >= 0)
 		close(s->fd);
+	if (s->ctl != NULL) {
+		for (int i = 0; i < 2; i++)
+			if (s->ctl->wake[i] >= 0)
+				close(s->ctl->wake[i]);
+		pthread_cond_destroy(&s->ctl->refuse);
+		pthread_cond_destroy(&s->ctl->ready);
+		pthread_mutex_destroy(&s->ctl->mu);
+		free(s->ctl);
+	}
 	SSL_CTX_free(s->ctx);
 	free(s->publisher_cert);
 	free(s->publisher_key);
@@ -563,12 +632,12 @@ request_line(const char *hdr, char method[8], char target[257])
  * destroy the reply in flight. Stop sending, then read and drop what the
  * client still sends, bounded (1 MiB, 1 s), until it closes. */
 static void
-linger_close(int fd)
+linger_close(int fd, int rounds)
 {
 	shutdown(fd, SHUT_WR);
 	char sink[16384];
 	size_t total = 0;
-	for (int i = 0; i < 10 && total < (1u << 20); i++) {
+	for (int i = 0; i < rounds && total < (1u << 20); i++) {
 		struct pollfd p = {fd, POLLIN, 0};
 		if (poll(&p, 1, 100) <= 0)
 			continue;
@@ -580,21 +649,12 @@ linger_close(int fd)
 	close(fd);
 }
 
-int
-tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms, tdv_sync_served *info)
+/* Serve one accepted connection completely and close it. s is the
+ * server or a worker's copy of it (its central is the store used). */
+static int
+serve_conn(tdv_sync_server *s, int fd, tdv_sync_served *info)
 {
-	if (s == NULL || info == NULL)
-		return TDV_EINVAL;
 	memset(info, 0, sizeof(*info));
-	struct pollfd pfd = {s->fd, POLLIN, 0};
-	int pr = poll(&pfd, 1, wait_ms);
-	if (pr == 0)
-		return TDV_ETIMEOUT;
-	if (pr < 0)
-		return errno == EINTR ? TDV_ETIMEOUT : TDV_EIO;
-	int fd = accept(s->fd, NULL, NULL);
-	if (fd < 0)
-		return TDV_ETIMEOUT;
 	set_timeouts(fd, s->timeout_ms);
 	SSL *ssl = SSL_new(s->ctx);
 	X509 *peer_cert = NULL;
@@ -729,10 +789,357 @@ out:
 		SSL_shutdown(ssl);
 		SSL_free(ssl);
 	}
-	linger_close(fd);
+	linger_close(fd, 10);
 	tdv_buf_free(&body);
 	tdv_buf_free(&out);
 	ERR_clear_error();
+	return rc;
+}
+
+int
+tdv_sync_server_serve_one(tdv_sync_server *s, int wait_ms, tdv_sync_served *info)
+{
+	if (s == NULL || info == NULL)
+		return TDV_EINVAL;
+	memset(info, 0, sizeof(*info));
+	struct pollfd pfd = {s->fd, POLLIN, 0};
+	int pr = poll(&pfd, 1, wait_ms);
+	if (pr == 0)
+		return TDV_ETIMEOUT;
+	if (pr < 0)
+		return errno == EINTR ? TDV_ETIMEOUT : TDV_EIO;
+	int fd = accept(s->fd, NULL, NULL);
+	if (fd < 0)
+		return TDV_ETIMEOUT;
+	return serve_conn(s, fd, info);
+}
+
+/* ---- the worker pool ---- */
+
+void
+tdv_sync_server_stop(tdv_sync_server *s)
+{
+	if (s == NULL || s->ctl == NULL)
+		return;
+	/* only async-signal-safe calls here */
+	atomic_store(&s->ctl->stop, 1);
+	if (s->ctl->wake[1] >= 0) {
+		char c = 1;
+		ssize_t w = write(s->ctl->wake[1], &c, 1);
+		(void)w; /* a full pipe is awake already */
+	}
+}
+
+void
+tdv_sync_server_get_stats(tdv_sync_server *s, tdv_sync_server_stats *out)
+{
+	if (out == NULL)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (s == NULL || s->ctl == NULL)
+		return;
+	pthread_mutex_lock(&s->ctl->mu);
+	*out = s->ctl->st;
+	pthread_mutex_unlock(&s->ctl->mu);
+}
+
+static bool
+ring_push(struct fd_ring *r, int fd)
+{
+	if (r->len >= r->cap)
+		return false;
+	r->fd[(r->head + r->len) % r->cap] = fd;
+	r->len++;
+	return true;
+}
+
+static int
+ring_pop(struct fd_ring *r)
+{
+	if (r->len == 0)
+		return -1;
+	int fd = r->fd[r->head];
+	r->head = (r->head + 1) % r->cap;
+	r->len--;
+	return fd;
+}
+
+/* Close what is left in r (under the lock); how many. */
+static long
+ring_close_all(struct fd_ring *r)
+{
+	long n = 0;
+	int fd;
+	while ((fd = ring_pop(r)) >= 0) {
+		close(fd);
+		n++;
+	}
+	return n;
+}
+
+struct worker {
+	tdv_sync_server view; /* the server with this worker's store */
+	struct tdv__sync_ctl *ctl;
+	const tdv_sync_run_opts *o;
+	pthread_t thread;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct tdv__sync_ctl *c = w->ctl;
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (c->work.len == 0 && !c->closing)
+			pthread_cond_wait(&c->ready, &c->mu);
+		int fd = ring_pop(&c->work);
+		if (fd < 0) {
+			pthread_mutex_unlock(&c->mu);
+			break;
+		}
+		c->st.queued = c->work.len;
+		c->st.active++;
+		if (c->st.active > c->st.peak_active)
+			c->st.peak_active = c->st.active;
+		pthread_mutex_unlock(&c->mu);
+
+		tdv_sync_served info;
+		int rc = serve_conn(&w->view, fd, &info);
+		if (w->o->log != NULL)
+			w->o->log(w->o->log_arg, rc, &info);
+
+		pthread_mutex_lock(&c->mu);
+		c->st.active--;
+		c->st.served++;
+		pthread_mutex_unlock(&c->mu);
+	}
+	return NULL;
+}
+
+/* Every worker busy and the queue full: say so (503, Retry-After) and
+ * close. Done by a thread of its own, so the accept loop never waits on
+ * a client; kept short (3 s per read or write, a short linger). */
+#define BUSY_QUEUE 16
+static int
+refuse_busy(tdv_sync_server *s, int fd, int queued, tdv_sync_served *info)
+{
+	memset(info, 0, sizeof(*info));
+	snprintf(info->route, sizeof(info->route), "-");
+	set_timeouts(fd, 3000);
+	SSL *ssl = SSL_new(s->ctx);
+	int rc = TDV_EBUSY;
+	if (ssl != NULL && SSL_set_fd(ssl, fd) == 1 && SSL_accept(ssl) == 1) {
+		static const char body[] =
+		    "{\"status\":\"busy\",\"error\":\"server busy, try again later\"}";
+		char head[320];
+		snprintf(head, sizeof(head),
+		    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+		    "Content-Length: %zu\r\nRetry-After: 5\r\nConnection: close\r\n\r\n",
+		    sizeof(body) - 1);
+		if (write_all(ssl, head, strlen(head)) == TDV_OK)
+			(void)write_all(ssl, body, sizeof(body) - 1);
+		SSL_shutdown(ssl);
+	} else
+		rc = TDV_EAUTH;
+	SSL_free(ssl);
+	linger_close(fd, 3);
+	ERR_clear_error();
+	snprintf(info->message, sizeof(info->message),
+	    "503 busy: every worker busy and %d connections waiting%s", queued,
+	    rc == TDV_EAUTH ? " (no TLS handshake)" : "");
+	return rc;
+}
+
+/* OpenSSL fills a certificate's extension cache (key identifiers,
+ * purposes) on first use, and the chain check of one handshake can read
+ * it while another handshake fills it (ThreadSanitizer saw exactly that
+ * on the CA certificate in the shared SSL_CTX). Fill it for every
+ * certificate the workers share before they start. */
+static void
+warm_cert_caches(tdv_sync_server *s)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(s->ctx);
+	STACK_OF(X509_OBJECT) *objs = store ? X509_STORE_get0_objects(store) : NULL;
+	for (int i = 0; objs != NULL && i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (x != NULL)
+			(void)X509_check_purpose(x, -1, 0);
+	}
+	X509 *own = SSL_CTX_get0_certificate(s->ctx);
+	if (own != NULL)
+		(void)X509_check_purpose(own, -1, 0);
+	if (s->ca != NULL)
+		(void)X509_check_purpose(s->ca, -1, 0);
+	ERR_clear_error();
+}
+
+static void *
+refuser_main(void *arg)
+{
+	struct worker *w = arg;
+	struct tdv__sync_ctl *c = w->ctl;
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (c->busy.len == 0 && !c->closing)
+			pthread_cond_wait(&c->refuse, &c->mu);
+		int fd = c->closing ? -1 : ring_pop(&c->busy);
+		int queued = c->work.len;
+		pthread_mutex_unlock(&c->mu);
+		if (fd < 0)
+			break; /* closing: the accept loop closes what is left */
+		tdv_sync_served info;
+		int rc = refuse_busy(&w->view, fd, queued, &info);
+		if (w->o->log != NULL)
+			w->o->log(w->o->log_arg, rc, &info);
+	}
+	return NULL;
+}
+
+static bool
+stop_asked(tdv_sync_server *s, const tdv_sync_run_opts *o)
+{
+	return atomic_load(&s->ctl->stop) != 0 || (o->stop != NULL && *o->stop != 0);
+}
+
+int
+tdv_sync_server_run(tdv_sync_server *s, const tdv_sync_run_opts *o)
+{
+	if (s == NULL || s->ctl == NULL || o == NULL || o->workers < 1 ||
+	    o->workers > TDV_SYNC_MAX_WORKERS || o->stores == NULL || o->queue < 0 ||
+	    o->queue > TDV_SYNC_MAX_QUEUE || o->max_connections < 0)
+		return TDV_EINVAL;
+	for (int i = 0; i < o->workers; i++) {
+		if (o->stores[i] == NULL)
+			return TDV_EINVAL;
+		for (int j = 0; j < i; j++)
+			if (o->stores[j] == o->stores[i])
+				return TDV_EINVAL; /* a store is never shared */
+	}
+	struct tdv__sync_ctl *c = s->ctl;
+	int qcap = o->queue > 0 ? o->queue : 4 * o->workers;
+	/* w[workers] is the thread that answers 503 busy */
+	struct worker *w = calloc((size_t)o->workers + 1, sizeof(*w));
+	int *queue = calloc((size_t)qcap, sizeof(int));
+	int *busyq = calloc(BUSY_QUEUE, sizeof(int));
+	if (w == NULL || queue == NULL || busyq == NULL) {
+		free(w);
+		free(queue);
+		free(busyq);
+		return TDV_ENOMEM;
+	}
+	pthread_mutex_lock(&c->mu);
+	c->work = (struct fd_ring){queue, qcap, 0, 0};
+	c->busy = (struct fd_ring){busyq, BUSY_QUEUE, 0, 0};
+	c->closing = false;
+	memset(&c->st, 0, sizeof(c->st));
+	pthread_mutex_unlock(&c->mu);
+
+	warm_cert_caches(s);
+	/* the workers leave the caller's signals to the caller's thread */
+	sigset_t block, old;
+	sigemptyset(&block);
+	int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&block, sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	int started = 0, rc = TDV_OK;
+	for (; started <= o->workers; started++) {
+		bool refuser = started == o->workers;
+		w[started].view = *s;
+		w[started].view.central = refuser ? NULL : o->stores[started];
+		w[started].ctl = c;
+		w[started].o = o;
+		if (pthread_create(&w[started].thread, NULL, refuser ? refuser_main : worker_main,
+			&w[started]) != 0) {
+			rc = TDV_ENOMEM;
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	long accepted = 0;
+	bool stopped = false;
+	while (rc == TDV_OK) {
+		if (stop_asked(s, o)) {
+			stopped = true;
+			break;
+		}
+		if (o->max_connections > 0 && accepted >= o->max_connections)
+			break;
+		struct pollfd pfd[2] = {{s->fd, POLLIN, 0}, {c->wake[0], POLLIN, 0}};
+		int pr = poll(pfd, 2, 250);
+		if (pr <= 0)
+			continue; /* timeout, or a signal: look at stop again */
+		if (pfd[1].revents != 0) {
+			char sink[64];
+			while (read(c->wake[0], sink, sizeof(sink)) > 0)
+				;
+			continue;
+		}
+		if ((pfd[0].revents & POLLIN) == 0)
+			continue;
+		int fd = accept(s->fd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		pthread_mutex_lock(&c->mu);
+		int queued = c->work.len;
+		bool room = ring_push(&c->work, fd), told = false;
+		if (room) {
+			c->st.accepted++;
+			c->st.queued = c->work.len;
+			if (c->work.len > c->st.peak_queued)
+				c->st.peak_queued = c->work.len;
+			pthread_cond_signal(&c->ready);
+		} else {
+			c->st.busy++;
+			told = ring_push(&c->busy, fd);
+			if (told)
+				pthread_cond_signal(&c->refuse);
+		}
+		pthread_mutex_unlock(&c->mu);
+		if (room) {
+			accepted++;
+			continue;
+		}
+		if (!told) { /* even the refusals are backed up: just close */
+			close(fd);
+			tdv_sync_served info;
+			memset(&info, 0, sizeof(info));
+			snprintf(info.route, sizeof(info.route), "-");
+			snprintf(info.message, sizeof(info.message),
+			    "503 busy: every worker busy and %d connections waiting (closed"
+			    " without a reply)",
+			    queued);
+			if (o->log != NULL)
+				o->log(o->log_arg, TDV_EBUSY, &info);
+		}
+	}
+
+	/* no more connections: the workers finish what they serve (and,
+	 * unless stopped, what is queued), then leave */
+	pthread_mutex_lock(&c->mu);
+	c->closing = true;
+	if (stopped)
+		c->st.dropped += ring_close_all(&c->work);
+	(void)ring_close_all(&c->busy); /* refusals not yet answered */
+	c->st.queued = c->work.len;
+	pthread_cond_broadcast(&c->ready);
+	pthread_cond_broadcast(&c->refuse);
+	pthread_mutex_unlock(&c->mu);
+	for (int i = 0; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+
+	pthread_mutex_lock(&c->mu);
+	c->st.dropped += ring_close_all(&c->work); /* only when no worker started */
+	c->st.queued = 0;
+	c->work = (struct fd_ring){NULL, 0, 0, 0};
+	c->busy = (struct fd_ring){NULL, 0, 0, 0};
+	pthread_mutex_unlock(&c->mu);
+	free(queue);
+	free(busyq);
+	free(w);
 	return rc;
 }
 

@@ -44,13 +44,15 @@ sync_usage(FILE *f)
 	    "       tdverify sync serve --db URI --listen IP:PORT (--dir D | --cert F --key F --ca F\n"
 	    "                           [--publisher-cert F --publisher-key F] [--enrol-ca-key F])\n"
 	    "                           [--cert-days N] [--keep N] [--max-requests N]\n"
+	    "                           [--workers N] [--queue N]\n"
 	    "       tdverify sync publish --db URI (--dir D | --publisher-cert F --publisher-key F)\n"
 	    "                           (--sltd CSV | --sltd-delta CSV | --watchlist CSV |\n"
 	    "                            --trust-dir DIR | --officers) [--keep N]\n"
 	    "       tdverify sync renew --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
 	    "       tdverify sync revoke --db URI (--checkpoint ID | --serial HEX) [--reason R] [--by ID]\n"
 	    "       tdverify sync certs --db URI [--checkpoint ID] [--json]\n"
-	    "       tdverify sync prune --db URI [--keep N] [--kind K]\n\n"
+	    "       tdverify sync prune --db URI [--keep N] [--kind K]\n\n");
+	fprintf(f,
 	    "push    send the checkpoint's unsent audit entries and movements in\n"
 	    "        batches (default 500 records) until none are left; a batch is\n"
 	    "        marked sent only when the centre acknowledged it, so a cut link\n"
@@ -73,6 +75,10 @@ sync_usage(FILE *f)
 	    "        client certificate (CN = checkpoint id) is signed by --ca, store\n"
 	    "        them in --db (normally postgres:...); with --enrol-ca-key (or --dir)\n"
 	    "        also enrol new checkpoints (tdverify-setup(1)). Prints the port.\n"
+	    "        Serves --workers connections at once (default 4), each worker with\n"
+	    "        its own database connection; up to --queue more wait (default\n"
+	    "        4 x workers), beyond that a checkpoint is told 503 busy and sends\n"
+	    "        again later.\n"
 	    "        --dir D: the directory made by 'tdverify setup central'.\n"
 	    "publish (central) sign and store the next version of a list; checkpoints\n"
 	    "        get it at their next pull. --officers publishes the accounts when\n"
@@ -97,6 +103,7 @@ struct sync_opts {
 	const char *dir, *lists, *kinds, *pub_cert, *pub_key, *enrol_key;
 	const char *sltd, *sltd_delta, *watchlist, *trust_dir, *serial, *reason, *by;
 	int batch, timeout_ms, interval, max_requests, cert_days, keep, renew_before;
+	int workers, queue;
 	bool daemon, json, officers;
 	char pathbuf[8][PATH_MAX];
 };
@@ -515,6 +522,10 @@ serve_publisher(struct sync_opts *o, tdv_store *st, tdv_sync_server_opts *so)
 		so->publisher_key = o->pub_key;
 		return CLI_OK;
 	}
+	if (so->publisher_cert != NULL || so->publisher_key != NULL)
+		return cli_error("sync serve: cannot read the publisher certificate or key (%s, %s)",
+		    so->publisher_cert ? so->publisher_cert : "-",
+		    so->publisher_key ? so->publisher_key : "-");
 	bool any = false;
 	int rc = tdv_sync_officers_published(st, &any);
 	if (rc != TDV_OK)
@@ -766,6 +777,28 @@ do_status(struct sync_opts *o)
 	return code;
 }
 
+/* Workers of sync serve when --workers is not given: requests mostly
+ * wait on the network and on PostgreSQL, not on a CPU, so a few more
+ * than this machine's 2 cores; each holds one database connection. */
+#define SERVE_WORKERS_DEFAULT 4
+
+/* One line per connection; called by the server's worker threads at
+ * once (each fprintf to stderr is one locked write). */
+static void
+serve_log(void *arg, int rc, const tdv_sync_served *info)
+{
+	(void)arg;
+	if (strcmp(info->route, "POST /v1/batch") == 0)
+		fprintf(stderr, "sync: %s: %s (+%d new, %d already stored)\n",
+		    info->peer[0] ? info->peer : "?",
+		    info->message[0] ? info->message : tdv_strerror(rc), info->result.inserted,
+		    info->result.duplicates);
+	else
+		fprintf(stderr, "sync: %s: %s: %s\n", info->peer[0] ? info->peer : "?",
+		    info->route[0] ? info->route : "-",
+		    info->message[0] ? info->message : tdv_strerror(rc));
+}
+
 static int
 do_serve(struct sync_opts *o)
 {
@@ -807,28 +840,35 @@ do_serve(struct sync_opts *o)
 		tdv_store_free(&st);
 		return cli_error("sync serve: %s", err[0] ? err : tdv_strerror(rc));
 	}
-	printf("listening on %s:%d\n", host, tdv_sync_server_port(srv));
-	fflush(stdout);
-	int served = 0;
-	while (!stop_requested && (o->max_requests == 0 || served < o->max_requests)) {
-		tdv_sync_served info;
-		rc = tdv_sync_server_serve_one(srv, 500, &info);
-		if (rc == TDV_ETIMEOUT && info.peer[0] == '\0' && info.message[0] == '\0')
-			continue;
-		served++;
-		if (strcmp(info.route, "POST /v1/batch") == 0)
-			fprintf(stderr, "sync: %s: %s (+%d new, %d already stored)\n",
-			    info.peer[0] ? info.peer : "?",
-			    info.message[0] ? info.message : tdv_strerror(rc), info.result.inserted,
-			    info.result.duplicates);
-		else
-			fprintf(stderr, "sync: %s: %s: %s\n", info.peer[0] ? info.peer : "?",
-			    info.route[0] ? info.route : "-",
-			    info.message[0] ? info.message : tdv_strerror(rc));
+	/* one store connection per worker (the first is the server's own):
+	 * a libpq connection is never shared between threads */
+	int nworkers = o->workers > 0 ? o->workers : SERVE_WORKERS_DEFAULT;
+	tdv_store *stores[TDV_SYNC_MAX_WORKERS] = {st};
+	int code = CLI_OK;
+	for (int i = 1; i < nworkers && code == CLI_OK; i++)
+		if ((stores[i] = cli_store_open(o->db)) == NULL)
+			code = CLI_USAGE;
+	if (code == CLI_OK) {
+		printf("listening on %s:%d\n", host, tdv_sync_server_port(srv));
+		fflush(stdout);
+		fprintf(stderr, "sync: serving with %d workers, up to %d waiting\n", nworkers,
+		    o->queue > 0 ? o->queue : 4 * nworkers);
+		tdv_sync_run_opts ro = {nworkers, stores, o->queue, o->max_requests,
+		    &stop_requested, serve_log, NULL};
+		rc = tdv_sync_server_run(srv, &ro);
+		tdv_sync_server_stats ss;
+		tdv_sync_server_get_stats(srv, &ss);
+		fprintf(stderr,
+		    "sync: stopped: %ld connections served, %ld refused busy, %ld closed unserved"
+		    " (at most %d at once, %d waiting)\n",
+		    ss.served, ss.busy, ss.dropped, ss.peak_active, ss.peak_queued);
+		if (rc != TDV_OK)
+			code = cli_error("sync serve: %s", tdv_strerror(rc));
 	}
 	tdv_sync_server_free(&srv);
-	tdv_store_free(&st);
-	return CLI_OK;
+	for (int i = nworkers - 1; i >= 0; i--)
+		tdv_store_free(&stores[i]);
+	return code;
 }
 
 int
@@ -917,6 +957,12 @@ cmd_sync(int argc, char **argv)
 			hi = 86400;
 		} else if (cli_flag(a, "--max-requests")) {
 			num = &o.max_requests;
+		} else if (cli_flag(a, "--workers")) {
+			num = &o.workers;
+			hi = TDV_SYNC_MAX_WORKERS;
+		} else if (cli_flag(a, "--queue")) {
+			num = &o.queue;
+			hi = TDV_SYNC_MAX_QUEUE;
 		} else {
 			return cli_error("sync: unknown option '%s' (try --help)", a);
 		}
