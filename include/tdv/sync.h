@@ -59,6 +59,20 @@ int tdv_sync_build_batch(tdv_store *local, const char *checkpoint,
 int tdv_sync_ack(tdv_store *local, const char *checkpoint,
     const tdv_sync_batch_info *info);
 
+/*
+ * The size of a checkpoint's next batch: a backlog drains in larger
+ * batches while the link carries them quickly (each batch costs a TLS
+ * handshake, a few round trips and a durable commit at the centre,
+ * whatever its size), and in smaller ones again when a batch took long.
+ * size: the batch just acknowledged was built with at most size records;
+ * full: it had that many (more were waiting); took_ms: from sending it to
+ * the acknowledgement. Doubles (up to max) when full and took_ms is under
+ * 2 s and a quarter of timeout_ms; halves (down to min) when took_ms is
+ * over half of timeout_ms; else unchanged. min <= result <= max.
+ */
+int tdv_sync_next_batch_size(int size, int min, int max, bool full, int64_t took_ms,
+    int timeout_ms);
+
 typedef struct tdv_sync_backlog {
 	int64_t audit_pending;
 	int64_t movements_pending;

@@ -235,6 +235,22 @@ tdv_sync_ack(tdv_store *local, const char *checkpoint,
 	return tdv__tx_end(local, rc);
 }
 
+int
+tdv_sync_next_batch_size(int size, int min, int max, bool full, int64_t took_ms,
+    int timeout_ms)
+{
+	if (min < 1)
+		min = 1;
+	if (max < min)
+		max = min;
+	size = size < min ? min : size > max ? max : size;
+	if (full && took_ms < 2000 && took_ms < timeout_ms / 4)
+		return size > max / 2 ? max : size * 2;
+	if (took_ms > timeout_ms / 2)
+		return size / 2 < min ? min : size / 2;
+	return size;
+}
+
 struct count_min {
 	int64_t count, min;
 };

@@ -459,6 +459,39 @@ test_sync_same_batch_at_once(void)
 	}
 }
 
+/* How the push's batch size follows the link (tdv_sync_next_batch_size). */
+static void
+test_sync_batch_size_policy(void)
+{
+	/* quick and full: doubles, up to the most */
+	CHECK_INT(tdv_sync_next_batch_size(500, 500, 5000, true, 300, 15000), 1000);
+	CHECK_INT(tdv_sync_next_batch_size(2000, 500, 5000, true, 300, 15000), 4000);
+	CHECK_INT(tdv_sync_next_batch_size(4000, 500, 5000, true, 300, 15000), 5000);
+	CHECK_INT(tdv_sync_next_batch_size(5000, 500, 5000, true, 300, 15000), 5000);
+	/* the backlog is drained (not full): stays */
+	CHECK_INT(tdv_sync_next_batch_size(1000, 500, 5000, false, 300, 15000), 1000);
+	/* 2 s or more, or a quarter of the timeout: stays */
+	CHECK_INT(tdv_sync_next_batch_size(1000, 500, 5000, true, 2000, 15000), 1000);
+	CHECK_INT(tdv_sync_next_batch_size(1000, 500, 5000, true, 1000, 4000), 1000);
+	CHECK_INT(tdv_sync_next_batch_size(1000, 500, 5000, true, 999, 4000), 2000);
+	/* over half the timeout: halves, down to the least */
+	CHECK_INT(tdv_sync_next_batch_size(4000, 500, 5000, true, 7501, 15000), 2000);
+	CHECK_INT(tdv_sync_next_batch_size(800, 500, 5000, false, 9000, 15000), 500);
+	CHECK_INT(tdv_sync_next_batch_size(500, 500, 5000, true, 9000, 15000), 500);
+	/* fixed batches: min = max */
+	CHECK_INT(tdv_sync_next_batch_size(500, 500, 500, true, 10, 15000), 500);
+	/* out-of-range arguments stay in range */
+	CHECK_INT(tdv_sync_next_batch_size(0, 0, 0, true, 10, 15000), 1);
+	CHECK_INT(tdv_sync_next_batch_size(9000, 500, 5000, false, 10, 15000), 5000);
+	/* from the default, a backlog reaches 5000 in four quick batches */
+	int size = 500, n = 0;
+	while (size < 5000 && n < 10) {
+		size = tdv_sync_next_batch_size(size, 500, 5000, true, 100, 15000);
+		n++;
+	}
+	CHECK_INT(n, 4);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -477,6 +510,7 @@ main(int argc, char **argv)
 	RUN(test_sync_bad_record_late_in_a_large_batch);
 	RUN(test_sync_partial_resend);
 	RUN(test_sync_same_batch_at_once);
+	RUN(test_sync_batch_size_policy);
 	tdv_store_free(&cp_store);
 	tdv_store_free(&central);
 	char cmd[128];

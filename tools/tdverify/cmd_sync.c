@@ -36,7 +36,7 @@ sync_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tdverify sync push --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
-	    "                          [--db URI] [--batch N] [--timeout MS]\n"
+	    "                          [--db URI] [--batch N] [--batch-max N] [--timeout MS]\n"
 	    "                          [--daemon [--interval S] [--lists DIR] [--renew-before DAYS]]\n"
 	    "       tdverify sync pull --checkpoint ID --server HOST:PORT (--dir D | --cert F --key F --ca F)\n"
 	    "                          [--db URI] [--lists DIR] [--kind sltd,watchlist,trust,officers]\n"
@@ -54,9 +54,12 @@ sync_usage(FILE *f)
 	    "       tdverify sync prune --db URI [--keep N] [--kind K]\n\n");
 	fprintf(f,
 	    "push    send the checkpoint's unsent audit entries and movements in\n"
-	    "        batches (default 500 records) until none are left; a batch is\n"
-	    "        marked sent only when the centre acknowledged it, so a cut link\n"
-	    "        or a restart just means it is sent again (ingest is idempotent).\n"
+	    "        batches until none are left: --batch records first (default\n"
+	    "        500), doubling up to --batch-max (default 5000) while each full\n"
+	    "        batch is acknowledged within 2 s, halving when one takes over\n"
+	    "        half of --timeout. A batch is marked sent only when the centre\n"
+	    "        acknowledged it, so a cut link or a restart just means it is\n"
+	    "        sent again (ingest is idempotent).\n"
 	    "        --daemon keeps pushing every --interval seconds (default 30);\n"
 	    "        with --lists it also pulls after each pass; with --renew-before\n"
 	    "        it renews the certificate (as 'sync renew') once fewer than DAYS\n"
@@ -102,7 +105,7 @@ struct sync_opts {
 	const char *db, *checkpoint, *server, *cert, *key, *ca, *listen;
 	const char *dir, *lists, *kinds, *pub_cert, *pub_key, *enrol_key;
 	const char *sltd, *sltd_delta, *watchlist, *trust_dir, *serial, *reason, *by;
-	int batch, timeout_ms, interval, max_requests, cert_days, keep, renew_before;
+	int batch, batch_max, timeout_ms, interval, max_requests, cert_days, keep, renew_before;
 	int workers, queue;
 	bool daemon, json, officers;
 	char pathbuf[8][PATH_MAX];
@@ -257,19 +260,33 @@ ensure_dir(const char *d)
 	return CLI_OK;
 }
 
-/* One pass: send batches until none is left. CLI_OK, CLI_INVALID (link),
- * CLI_USAGE (refused). */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct pass_count {
+	long sent;
+	int batches, largest;
+};
+
+/* One pass: send batches until none is left, their size following the
+ * link (tdv_sync_next_batch_size). CLI_OK, CLI_INVALID (link), CLI_USAGE
+ * (refused). */
 static int
 push_pass(tdv_store *st, const struct sync_opts *o, const tdv_sync_tls *tls,
-    const char *host, int port, long *sent)
+    const char *host, int port, struct pass_count *n)
 {
 	tdv_buf batch, reply;
 	tdv_buf_init(&batch, TDV_SYNC_MAX_BATCH_BYTES);
 	tdv_buf_init(&reply, 1 << 16);
-	int code = CLI_OK;
+	int code = CLI_OK, size = o->batch;
 	for (;;) {
 		tdv_sync_batch_info info;
-		int rc = tdv_sync_build_batch(st, o->checkpoint, o->batch, &batch, &info);
+		int rc = tdv_sync_build_batch(st, o->checkpoint, size, &batch, &info);
 		if (rc != TDV_OK) {
 			code = cli_error("sync: cannot build a batch: %s", tdv_strerror(rc));
 			break;
@@ -278,8 +295,10 @@ push_pass(tdv_store *st, const struct sync_opts *o, const tdv_sync_tls *tls,
 			break;
 		int status = 0;
 		char err[256];
+		int64_t t0 = mono_ms();
 		rc = tdv_sync_client_post(tls, host, port, (const char *)batch.data, batch.len,
 		    o->timeout_ms, &reply, &status, err, sizeof(err));
+		int64_t took = mono_ms() - t0;
 		if (rc != TDV_OK) {
 			fprintf(stderr, "tdverify: sync: %s\n", err);
 			code = rc == TDV_EIO ? CLI_INVALID : CLI_USAGE;
@@ -309,7 +328,12 @@ push_pass(tdv_store *st, const struct sync_opts *o, const tdv_sync_tls *tls,
 			    tdv_strerror(rc));
 			break;
 		}
-		*sent += info.naudit + info.nmovements;
+		int records = info.naudit + info.nmovements;
+		n->sent += records;
+		n->batches++;
+		n->largest = records > n->largest ? records : n->largest;
+		size = tdv_sync_next_batch_size(size, o->batch, o->batch_max, records >= size, took,
+		    o->timeout_ms);
 	}
 	tdv_buf_free(&batch);
 	tdv_buf_free(&reply);
@@ -380,12 +404,15 @@ do_push(struct sync_opts *o)
 		if (o->daemon && o->renew_before > 0 &&
 		    tdv_store_now_ms() - renewed_ms > 86400000LL)
 			daemon_renew(o, &tls, host, port, &renewed_ms);
-		long sent = 0;
-		code = push_pass(st, o, &tls, host, port, &sent);
+		struct pass_count n = {0, 0, 0};
+		code = push_pass(st, o, &tls, host, port, &n);
 		tdv_sync_backlog b;
 		if (tdv_sync_backlog_get(st, o->checkpoint, &b) == TDV_OK) {
-			if (sent > 0 || !o->daemon)
-				fprintf(stderr, "sync: %ld records sent\n", sent);
+			if (n.sent > 0)
+				fprintf(stderr, "sync: %ld records sent in %d batch%s (largest %d)\n",
+				    n.sent, n.batches, n.batches == 1 ? "" : "es", n.largest);
+			else if (!o->daemon)
+				fprintf(stderr, "sync: 0 records sent\n");
 			if (!o->daemon)
 				print_backlog(o->checkpoint, &b, o->json);
 		}
@@ -881,6 +908,7 @@ cmd_sync(int argc, char **argv)
 	struct sync_opts o;
 	memset(&o, 0, sizeof(o));
 	o.batch = 500;
+	o.batch_max = TDV_SYNC_MAX_RECORDS;
 	o.timeout_ms = 15000;
 	o.interval = 30;
 	for (int i = 2; i < argc; i++) {
@@ -948,6 +976,9 @@ cmd_sync(int argc, char **argv)
 		} else if (cli_flag(a, "--batch")) {
 			num = &o.batch;
 			hi = TDV_SYNC_MAX_RECORDS;
+		} else if (cli_flag(a, "--batch-max")) {
+			num = &o.batch_max;
+			hi = TDV_SYNC_MAX_RECORDS;
 		} else if (cli_flag(a, "--timeout")) {
 			num = &o.timeout_ms;
 			lo = 100;
@@ -975,6 +1006,8 @@ cmd_sync(int argc, char **argv)
 				return CLI_USAGE;
 		}
 	}
+	if (o.batch_max < o.batch)
+		o.batch_max = o.batch;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
