@@ -44,8 +44,14 @@ sync_pg_start
 for i in 1 2 3 4; do
 	"$T" checkpoint add "CP$i" --name "Post $i" --country UTO --db "$central" >/dev/null
 done
-"$GEN" gen "sqlite:$dir/cp1.db" CP1 200 || fail "generator"
-for i in 2 3 4; do "$GEN" gen "sqlite:$dir/cp$i.db" "CP$i" $N || fail "generator"; done
+gp=()
+"$GEN" gen "sqlite:$dir/cp1.db" CP1 200 &
+gp+=($!)
+for i in 2 3 4; do
+	"$GEN" gen "sqlite:$dir/cp$i.db" "CP$i" $N &
+	gp+=($!)
+done
+for p in "${gp[@]}"; do wait "$p" || fail "generator"; done
 
 start_central() { # name extra-options...
 	local name=$1
