@@ -133,6 +133,14 @@ grep -q 'no publisher key' refused.err || fail "message: $(cat refused.err)"
 grep -q -- '--publisher-cert FILE --publisher-key FILE' refused.err || fail "message: $(cat refused.err)"
 grep -q '^listening' refused.out && fail "listened although refused"
 [ -f central/publisher.key ] && fail "made a key without being allowed the CA key"
+set +e
+"$T" sync serve --db "$central" --listen 127.0.0.1:0 --cert central/central.crt \
+	--key central/central.key --ca central/ca.crt --publisher-cert old/publisher.crt \
+	--publisher-key missing.key --max-requests 1 >refused.out 2>refused.err
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q 'cannot read the publisher certificate or key' refused.err ||
+	fail "unreadable publisher key: exit $rc: $(cat refused.err)"
 mv old/publisher.key old/publisher.crt central/
 start_serve serve3.out --cert central/central.crt --key central/central.key --ca central/ca.crt \
 	--publisher-cert central/publisher.crt --publisher-key central/publisher.key
@@ -147,7 +155,7 @@ pids+=($!)
 for _ in $(seq 1 100); do grep -q '^listening on' serve4.out && break; sleep 0.1; done
 grep -q '^listening on' serve4.out || fail "ingest-only centre did not start"
 stop_serve
-ok "no key and no CA key: refused (exit 2, options named) when officer lists are handed out; else starts"
+ok "no key and no CA key: refused (exit 2, options named) when officer lists are handed out; else starts; unreadable key refused"
 
 # --- 2. certificate expiry ---
 start_serve serve5.out --dir central
