@@ -48,7 +48,7 @@ kind_known(const char *k)
  * another kind or version.
  *
  * Format 1 (earlier versions) had no "for". A checkpoint of this version
- * still accepts it for the lists every checkpoint gets (sltd, watchlist,
+ * still accepts it for the lists every checkpoint receives (sltd, watchlist,
  * trust: kind and version were already signed, and nothing else varies
  * between checkpoints) -- so lists published before the centre's upgrade
  * keep applying, and the centre signs those lists in both formats so
