@@ -376,16 +376,11 @@ latest_sig_v2(void *ctx, const tdv_pub *p)
 	return 0;
 }
 
-int
-tdv_sync_publish_officers_for(tdv_store *central, const char *checkpoint,
+static int
+publish_officers_locked(tdv_store *central, const char *checkpoint, const char *skind,
     const char *signer_cert, const char *signer_key, bool *published, int64_t *version,
     char *err, size_t errsz)
 {
-	char skind[TDV_PUB_KIND_MAX + 1];
-	if (central == NULL || published == NULL || version == NULL ||
-	    officers_kind(checkpoint, skind) != TDV_OK)
-		return TDV_EINVAL;
-	*published = false;
 	tdv_buf out;
 	tdv_buf_init(&out, TDV_SYNC_MAX_PULL_BYTES / 4);
 	tdv_json j;
@@ -416,6 +411,42 @@ tdv_sync_publish_officers_for(tdv_store *central, const char *checkpoint,
 		*published = rc == TDV_OK;
 	}
 	tdv_buf_free(&out);
+	return rc;
+}
+
+/* The check and the publication in one transaction, one checkpoint's list
+ * at a time: two pulls of one checkpoint at once (two server workers)
+ * would otherwise both find the list stale and both number a new version
+ * (one refused as a conflict, or two versions for one change). SQLite's
+ * write transaction serialises by itself; PostgreSQL takes a lock per
+ * list kind, held to the commit. */
+int
+tdv_sync_publish_officers_for(tdv_store *central, const char *checkpoint,
+    const char *signer_cert, const char *signer_key, bool *published, int64_t *version,
+    char *err, size_t errsz)
+{
+	char skind[TDV_PUB_KIND_MAX + 1];
+	if (central == NULL || published == NULL || version == NULL ||
+	    officers_kind(checkpoint, skind) != TDV_OK)
+		return TDV_EINVAL;
+	*published = false;
+	int rc = tdv__tx_begin(central);
+	if (rc == TDV_OK && tdv_store_backend_of(central) == TDV_STORE_POSTGRES) {
+		tdv__param k[] = {TDV__TEXT(skind)};
+		rc = tdv__exec(central, "SELECT pg_advisory_xact_lock(7304, hashtext($1))", k, 1,
+		    NULL, NULL);
+		if (rc != TDV_OK)
+			(void)tdv__tx_end(central, rc);
+	}
+	if (rc != TDV_OK) {
+		set_err(err, errsz, tdv_strerror(rc));
+		return rc;
+	}
+	rc = publish_officers_locked(central, checkpoint, skind, signer_cert, signer_key,
+	    published, version, err, errsz);
+	rc = tdv__tx_end(central, rc);
+	if (rc != TDV_OK)
+		*published = false;
 	return rc;
 }
 

@@ -11,7 +11,9 @@
  *     over four connections at the same moment: exactly once;
  *   - every worker busy and the queue full: 503 busy, counted;
  *   - a stop lets the request in progress finish (its reply arrives, its
- *     records are stored) and closes a queued connection unserved.
+ *     records are stored) and closes a queued connection unserved;
+ *   - a checkpoint's officers list republished by four connections at
+ *     once: published once per change, one version, none refused.
  *
  * With arguments it is also the record generator of sync_concurrent.sh:
  *   test_sync_concurrent gen URI CHECKPOINT N
@@ -555,6 +557,78 @@ test_stop_finishes_the_request(void)
 	tdv_store_free(&l);
 }
 
+/* Two or more pulls of one checkpoint at once find its officers list
+ * stale together (two server workers): the list is published once per
+ * change, under one version, and none of them is refused. */
+struct pub_arg {
+	tdv_store *s;
+	pthread_barrier_t *bar;
+	const char *cert, *key;
+	int rc;
+	bool published;
+	int64_t version;
+};
+
+static void *
+pub_thread(void *a)
+{
+	struct pub_arg *p = a;
+	char err[256];
+	pthread_barrier_wait(p->bar);
+	p->rc = tdv_sync_publish_officers_for(p->s, "CP1", p->cert, p->key, &p->published,
+	    &p->version, err, sizeof(err));
+	return NULL;
+}
+
+static void
+test_officers_list_published_once(void)
+{
+	char cert[128], key[128];
+	snprintf(cert, sizeof(cert), "%s/publisher.crt", dir);
+	snprintf(key, sizeof(key), "%s/publisher.key", dir);
+	CHECK_INT(tdv_sync_pki_key_new(key), TDV_OK);
+	CHECK_INT(tdv_sync_pki_issue(path_ca, path_ca_key, key, TDV_SYNC_PUBLISHER_CN, NULL, false,
+		      2, cert),
+	    TDV_OK);
+	enum { N = 4 };
+	struct pub_arg a[N];
+	memset(a, 0, sizeof(a));
+	for (int i = 0; i < N; i++)
+		CHECK_INT(tdv_store_open(central_uri, &a[i].s, NULL, 0), TDV_OK);
+	int64_t last = 0;
+	for (int round = 0; round < 6 && tdv_test_failures == 0; round++) {
+		tdv_officer o;
+		memset(&o, 0, sizeof(o));
+		snprintf(o.id, sizeof(o.id), "pub%d", round);
+		snprintf(o.name, sizeof(o.name), "Officer %d", round);
+		o.role = TDV_ROLE_OFFICER;
+		o.active = true;
+		CHECK_INT(tdv_store_officer_add(a[0].s, &o, "pw", 2, NULL, NULL), TDV_OK);
+		pthread_barrier_t bar;
+		pthread_barrier_init(&bar, NULL, N);
+		pthread_t t[N];
+		for (int i = 0; i < N; i++) {
+			a[i].bar = &bar;
+			a[i].cert = cert;
+			a[i].key = key;
+			pthread_create(&t[i], NULL, pub_thread, &a[i]);
+		}
+		int published = 0;
+		for (int i = 0; i < N; i++) {
+			pthread_join(t[i], NULL);
+			CHECK_INT(a[i].rc, TDV_OK);
+			published += a[i].published;
+			CHECK(a[i].version == a[0].version);
+		}
+		pthread_barrier_destroy(&bar);
+		CHECK_INT(published, 1);
+		CHECK(a[0].version > last);
+		last = a[0].version;
+	}
+	for (int i = 0; i < N; i++)
+		tdv_store_free(&a[i].s);
+}
+
 static int
 gen_main(int argc, char **argv)
 {
@@ -626,6 +700,7 @@ main(int argc, char **argv)
 		RUN(test_same_batch_at_once);
 		RUN(test_saturated_is_busy);
 		RUN(test_stop_finishes_the_request);
+		RUN(test_officers_list_published_once);
 	}
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
