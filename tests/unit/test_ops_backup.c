@@ -27,6 +27,7 @@
 #include "tdv/ops.h"
 #include "tdv/store.h"
 #include "tdv_test.h"
+#include "tdv_test_movement.h"
 
 #define CP "CP-OPS"
 
@@ -41,21 +42,7 @@ path_in(char *out, size_t n, const char *name)
 static void
 fill(tdv_movement *m, int i)
 {
-	memset(m, 0, sizeof(*m));
-	snprintf(m->checkpoint_id, sizeof(m->checkpoint_id), CP);
-	snprintf(m->officer_id, sizeof(m->officer_id), "off1");
-	m->direction = i % 2 ? TDV_DIR_EXIT : TDV_DIR_ENTRY;
-	snprintf(m->document_code, sizeof(m->document_code), "P");
-	snprintf(m->issuing_state, sizeof(m->issuing_state), "UTO");
-	snprintf(m->document_number, sizeof(m->document_number), "D%08d", i);
-	snprintf(m->nationality, sizeof(m->nationality), "UTO");
-	snprintf(m->surname, sizeof(m->surname), "ERIKSSON");
-	snprintf(m->given_names, sizeof(m->given_names), "ANNA MARIA");
-	m->sex = 'F';
-	snprintf(m->birth_date, sizeof(m->birth_date), "1974-08-12");
-	snprintf(m->verdict, sizeof(m->verdict), "PASS");
-	m->decision = TDV_DECISION_ADMITTED;
-	snprintf(m->checks_json, sizeof(m->checks_json), "[]");
+	tdv_test_movement(m, CP, 'D', 8, i);
 }
 
 static tdv_store *

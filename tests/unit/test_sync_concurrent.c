@@ -41,6 +41,7 @@
 #include "tdv/sync.h"
 #include "tdv/sync_transport.h"
 #include "tdv_test.h"
+#include "tdv_test_movement.h"
 
 #define NCP 4
 #define PER_CP 300 /* movements per checkpoint (+ their audit entries) */
@@ -60,20 +61,7 @@ record_many(tdv_store *s, const char *cp, int n)
 	for (int i = 0; i < n && rc == TDV_OK; i++) {
 		if (i % 250 == 0 && (rc = tdv_store_begin(s)) != TDV_OK)
 			break;
-		memset(m, 0, sizeof(*m));
-		snprintf(m->checkpoint_id, sizeof(m->checkpoint_id), "%s", cp);
-		snprintf(m->officer_id, sizeof(m->officer_id), "off1");
-		m->direction = i % 2 ? TDV_DIR_EXIT : TDV_DIR_ENTRY;
-		snprintf(m->document_code, sizeof(m->document_code), "P");
-		snprintf(m->issuing_state, sizeof(m->issuing_state), "UTO");
-		snprintf(m->document_number, sizeof(m->document_number), "S%07d", i);
-		snprintf(m->nationality, sizeof(m->nationality), "UTO");
-		snprintf(m->surname, sizeof(m->surname), "ERIKSSON");
-		snprintf(m->given_names, sizeof(m->given_names), "ANNA MARIA");
-		m->sex = 'F';
-		snprintf(m->birth_date, sizeof(m->birth_date), "1974-08-12");
-		snprintf(m->verdict, sizeof(m->verdict), "PASS");
-		m->decision = TDV_DECISION_ADMITTED;
+		tdv_test_movement(m, cp, 'S', 7, i);
 		snprintf(m->checks_json, sizeof(m->checks_json),
 		    "[{\"id\":\"mrz.check_digits\",\"status\":\"pass\",\"n\":%d}]", i);
 		rc = tdv_store_record_movement(s, m);
