@@ -99,6 +99,14 @@ typedef struct tdv_sync_server_opts {
 	int keep_versions;          /* officers lists republished on a pull:
 	                               versions kept (0: TDV_SYNC_KEEP_VERSIONS,
 	                               see tdv_store_pub_prune) */
+	/* A request (TLS handshake, headers, body) must have arrived by
+	 * grace + its bytes / min_bps after the connection was taken, or the
+	 * connection is closed: a client that sends a byte just under every
+	 * read timeout cannot hold a worker. 0: 30000 ms and 512 bytes/s
+	 * (an 8 MiB batch may take 4.5 hours: posts on poor links halve their
+	 * batches long before). */
+	int request_grace_ms;
+	int request_min_bps;
 } tdv_sync_server_opts;
 int tdv_sync_server_configure(tdv_sync_server *s,
     const tdv_sync_server_opts *o, char *err, size_t errsz);

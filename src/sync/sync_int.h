@@ -24,6 +24,8 @@ struct tdv_sync_server {
 	int port;
 	tdv_store *central;
 	int timeout_ms;
+	int request_grace_ms; /* a request must arrive within this ... */
+	int request_min_bps;  /* ... plus its bytes at this rate */
 	char *publisher_cert; /* paths (copies) */
 	char *publisher_key;
 	X509 *ca;             /* enrolment: NULL when not configured */

@@ -356,6 +356,8 @@ tdv_sync_server_new(const tdv_sync_tls *tls, const char *bind_host, int port,
 		return TDV_ENOMEM;
 	s->central = central;
 	s->timeout_ms = 10000;
+	s->request_grace_ms = 30000;
+	s->request_min_bps = 512;
 	s->keep_versions = TDV_SYNC_KEEP_VERSIONS;
 	s->fd = -1;
 	s->ctl = calloc(1, sizeof(*s->ctl));
@@ -649,6 +651,53 @@ linger_close(int fd, int rounds)
 	close(fd);
 }
 
+/* The request's clock: every read of the connection (the TLS handshake's
+ * included) goes through this BIO callback, which allows it only until
+ * grace + bytes received / min rate after the start, and makes the
+ * socket's read timeout no longer than that. */
+struct rx_clock {
+	int fd;
+	bool on, expired;
+	int per_read_ms;
+	int64_t start_ms, grace_ms, min_bps;
+	uint64_t got;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long
+rx_clock_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+    size_t *processed)
+{
+	(void)argp;
+	(void)len;
+	(void)argi;
+	(void)argl;
+	struct rx_clock *k = (struct rx_clock *)BIO_get_callback_arg(b);
+	if (k == NULL || !k->on)
+		return ret;
+	if (oper == BIO_CB_READ) {
+		int64_t left = k->start_ms + k->grace_ms +
+		    (int64_t)(k->got * 1000 / (uint64_t)k->min_bps) - mono_ms();
+		if (left <= 0) {
+			k->expired = true;
+			return -1; /* the read is not made */
+		}
+		int64_t t = left < k->per_read_ms ? left : k->per_read_ms;
+		struct timeval tv = {(time_t)(t / 1000), (suseconds_t)((t % 1000) * 1000)};
+		setsockopt(k->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	} else if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL) {
+		k->got += *processed;
+	}
+	return ret;
+}
+
 /* Serve one accepted connection completely and close it. s is the
  * server or a worker's copy of it (its central is the store used). */
 static int
@@ -656,6 +705,8 @@ serve_conn(tdv_sync_server *s, int fd, tdv_sync_served *info)
 {
 	memset(info, 0, sizeof(*info));
 	set_timeouts(fd, s->timeout_ms);
+	struct rx_clock clk;
+	memset(&clk, 0, sizeof(clk));
 	SSL *ssl = SSL_new(s->ctx);
 	X509 *peer_cert = NULL;
 	char peer_serial[TDV_CERT_SERIAL_MAX + 1] = "";
@@ -667,6 +718,10 @@ serve_conn(tdv_sync_server *s, int fd, tdv_sync_served *info)
 	if (ssl == NULL)
 		goto out;
 	SSL_set_fd(ssl, fd);
+	clk = (struct rx_clock){fd, true, false, s->timeout_ms, mono_ms(), s->request_grace_ms,
+	    s->request_min_bps, 0};
+	BIO_set_callback_arg(SSL_get_rbio(ssl), (char *)&clk);
+	BIO_set_callback_ex(SSL_get_rbio(ssl), rx_clock_cb);
 	if (SSL_accept(ssl) != 1) {
 		snprintf(info->message, sizeof(info->message), "TLS handshake refused");
 		rc = TDV_EAUTH;
@@ -774,6 +829,7 @@ serve_conn(tdv_sync_server *s, int fd, tdv_sync_served *info)
 		rc = TDV_EPARSE;
 		goto out;
 	}
+	clk.on = false; /* the request is in */
 	tdv__sync_request rq = {method, target, query ? query : "",
 	    has_peer ? info->peer : NULL, has_peer ? peer_serial : NULL, peer_not_after,
 	    peer_cert, (const char *)body.data ? (const char *)body.data : "", body.len};
@@ -784,8 +840,13 @@ serve_conn(tdv_sync_server *s, int fd, tdv_sync_served *info)
 	if (info->message[0] == '\0')
 		snprintf(info->message, sizeof(info->message), "%d %s", code, reason_of(code));
 out:
+	if (clk.expired)
+		snprintf(info->message, sizeof(info->message),
+		    "request too slow: %llu bytes in %lld s, connection closed",
+		    (unsigned long long)clk.got, (long long)((mono_ms() - clk.start_ms) / 1000));
 	X509_free(peer_cert);
 	if (ssl != NULL) {
+		clk.on = false;
 		SSL_shutdown(ssl);
 		SSL_free(ssl);
 	}
@@ -1163,8 +1224,10 @@ tdv_sync_server_configure(tdv_sync_server *s, const tdv_sync_server_opts *o, cha
 			return TDV_ENOMEM;
 	}
 	s->cert_days = o->cert_days > 0 ? o->cert_days : 730;
-	if (o->keep_versions < 0)
+	if (o->keep_versions < 0 || o->request_grace_ms < 0 || o->request_min_bps < 0)
 		return TDV_EINVAL;
+	s->request_grace_ms = o->request_grace_ms > 0 ? o->request_grace_ms : 30000;
+	s->request_min_bps = o->request_min_bps > 0 ? o->request_min_bps : 512;
 	s->keep_versions = o->keep_versions > 0 ? o->keep_versions : TDV_SYNC_KEEP_VERSIONS;
 	if (o->ca_cert != NULL) {
 		tdv_buf pem;

@@ -13,7 +13,9 @@
  *   - a stop lets the request in progress finish (its reply arrives, its
  *     records are stored) and closes a queued connection unserved;
  *   - a checkpoint's officers list republished by four connections at
- *     once: published once per change, one version, none refused.
+ *     once: published once per change, one version, none refused;
+ *   - a client that sends nothing or trickles its request is closed by
+ *     the request's clock; a push at a normal pace goes through.
  *
  * With arguments it is also the record generator of sync_concurrent.sh:
  *   test_sync_concurrent gen URI CHECKPOINT N
@@ -117,6 +119,8 @@ srv_main(void *arg)
 	return NULL;
 }
 
+static const tdv_sync_server_opts *srv_opts; /* configure with these, if set */
+
 static void
 srv_start(struct srv *v, int workers, int queue)
 {
@@ -131,6 +135,8 @@ srv_start(struct srv *v, int workers, int queue)
 		      sizeof(err)),
 	    TDV_OK);
 	v->port = tdv_sync_server_port(v->s);
+	if (srv_opts != NULL)
+		CHECK_INT(tdv_sync_server_configure(v->s, srv_opts, err, sizeof(err)), TDV_OK);
 	CHECK_INT(pthread_create(&v->thread, NULL, srv_main, v), 0);
 }
 
@@ -617,6 +623,53 @@ test_officers_list_published_once(void)
 		tdv_store_free(&a[i].s);
 }
 
+/* A client that sends nothing, and one that trickles its request a byte
+ * every 200 ms (under every read timeout), are closed once they fall
+ * behind the request's clock (here 1 s + 4096 bytes/s: the handshake
+ * itself is about 3 KB); a push on the same
+ * server goes through. */
+static void
+test_slow_requests_are_closed(void)
+{
+	tdv_sync_server_opts o;
+	memset(&o, 0, sizeof(o));
+	o.request_grace_ms = 1000;
+	o.request_min_bps = 4096;
+	srv_opts = &o;
+	struct srv v;
+	srv_start(&v, 3, 0);
+	srv_opts = NULL;
+	int idle = tcp_open(v.port);
+	CHECK(idle >= 0);
+	struct tls_conn slow;
+	CHECK(tls_open(&slow, v.port));
+	const char *head = "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
+	bool slow_closed = false;
+	for (size_t i = 0; i < strlen(head) && !slow_closed; i++) {
+		usleep(200000);
+		slow_closed = !tls_write(&slow, head + i, 1) || !tls_still_open(&slow);
+	}
+	/* 9 s of trickling at most; the clock closes it after about 2 s */
+	CHECK(slow_closed);
+	CHECK(!still_open(idle));
+	tls_close(&slow);
+	close(idle);
+	/* a request at a normal pace */
+	char uri[128];
+	snprintf(uri, sizeof(uri), "sqlite:%s/CP4.db", dir);
+	tdv_store *l = NULL;
+	CHECK_INT(tdv_store_open(uri, &l, NULL, 0), TDV_OK);
+	CHECK_INT(record_many(l, "CP4", 40), TDV_OK);
+	tdv_store_free(&l);
+	struct pusher p;
+	pusher_init(&p, 3, v.port, 500);
+	push_main(&p);
+	CHECK_INT(p.rc, TDV_OK);
+	CHECK(p.batches >= 1);
+	tdv_sync_server_stats st;
+	srv_stop(&v, &st);
+}
+
 static int
 gen_main(int argc, char **argv)
 {
@@ -689,6 +742,7 @@ main(int argc, char **argv)
 		RUN(test_saturated_is_busy);
 		RUN(test_stop_finishes_the_request);
 		RUN(test_officers_list_published_once);
+		RUN(test_slow_requests_are_closed);
 	}
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

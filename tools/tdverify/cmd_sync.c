@@ -848,7 +848,7 @@ do_serve(struct sync_opts *o)
 		return cli_error("sync serve: %s", err);
 	}
 	tdv_sync_server_opts so = {o->pub_cert, o->pub_key, o->enrol_key ? o->ca : NULL,
-	    o->enrol_key, o->cert_days, o->keep};
+	    o->enrol_key, o->cert_days, o->keep, 0, 0};
 	if (o->dir != NULL) {
 		/* files of 'setup central' that are absent are simply not used */
 		if (access(so.publisher_cert, R_OK) != 0 || access(so.publisher_key, R_OK) != 0)
