@@ -530,13 +530,13 @@ move_head(tdv_store *s, const char *chain, int found, const tdv_audit_entry *las
 }
 
 int
-tdv__audit_run_valid(const tdv_audit_entry *const *es, int n)
+tdv__audit_run_valid(const tdv_audit_entry *es, int n)
 {
 	if (es == NULL || n <= 0)
 		return TDV_EINVAL;
-	const char *chain = es[0]->chain;
+	const char *chain = es[0].chain;
 	for (int i = 0; i < n; i++) {
-		const tdv_audit_entry *e = es[i];
+		const tdv_audit_entry *e = &es[i];
 		char h[65];
 		if (strcmp(e->chain, chain) != 0 || !chain_ok(e->chain) ||
 		    strcmp(e->chain, "-") == 0 || e->seq <= 0 || e->time_ms <= 0 ||
@@ -553,24 +553,24 @@ tdv__audit_run_valid(const tdv_audit_entry *const *es, int n)
 }
 
 int
-tdv__audit_run_extends(const tdv_audit_entry *const *es, int n, const tdv__audit_head *hd)
+tdv__audit_run_extends(const tdv_audit_entry *es, int n, const tdv__audit_head *hd)
 {
 	const char *prev = hd->found ? hd->hash : ZERO_HASH;
 	int64_t next = hd->found ? hd->seq + 1 : 1;
 	for (int i = 0; i < n; i++) {
-		if (es[i]->seq != next + i || strcmp(es[i]->prev_hash, prev) != 0)
+		if (es[i].seq != next + i || strcmp(es[i].prev_hash, prev) != 0)
 			return TDV_EAUDIT_BROKEN;
-		prev = es[i]->hash;
+		prev = es[i].hash;
 	}
 	return TDV_OK;
 }
 
 int
-tdv__audit_run_rows(tdv_buf *b, const tdv_audit_entry *const *es, int n)
+tdv__audit_run_rows(tdv_buf *b, const tdv_audit_entry *es, int n)
 {
 	int rc = TDV_OK;
 	for (int i = 0; rc == TDV_OK && i < n; i++) {
-		const tdv_audit_entry *e = es[i];
+		const tdv_audit_entry *e = &es[i];
 		if ((rc = tdv__copy_text(b, e->chain, false)) == TDV_OK &&
 		    (rc = tdv__copy_int(b, e->seq, false)) == TDV_OK &&
 		    (rc = tdv__copy_int(b, e->time_ms, false)) == TDV_OK &&
@@ -585,11 +585,11 @@ tdv__audit_run_rows(tdv_buf *b, const tdv_audit_entry *const *es, int n)
 }
 
 int
-tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
+tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *es, int n)
 {
 	if (s == NULL || es == NULL || n <= 0 || s->tx_depth == 0)
 		return TDV_EINVAL;
-	const char *chain = es[0]->chain;
+	const char *chain = es[0].chain;
 	int rc = tdv__audit_run_valid(es, n);
 	if (rc != TDV_OK)
 		return rc;
@@ -611,7 +611,7 @@ tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
 			rc = s->ops->copy_in(s, "audit_entry (" AUDIT_COLS ")",
 			    (const char *)b.data, b.len);
 		tdv_buf_free(&b);
-		return rc == TDV_OK ? move_head(s, chain, hd.found, es[n - 1]) : rc;
+		return rc == TDV_OK ? move_head(s, chain, hd.found, &es[n - 1]) : rc;
 	}
 	tdv__param *p = malloc(AUDIT_BULK_ROWS * AUDIT_NCOLS * sizeof(*p));
 	char *sql = malloc(16384);
@@ -619,7 +619,7 @@ tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
 	for (int at = 0; rc == TDV_OK && at < n; at += AUDIT_BULK_ROWS) {
 		int rows = n - at < AUDIT_BULK_ROWS ? n - at : AUDIT_BULK_ROWS;
 		for (int r = 0; r < rows; r++) {
-			const tdv_audit_entry *e = es[at + r];
+			const tdv_audit_entry *e = &es[at + r];
 			tdv__param row[] = {TDV__TEXT(e->chain), TDV__INT(e->seq),
 			    TDV__INT(e->time_ms), TDV__TEXT(e->actor), TDV__TEXT(e->action),
 			    TDV__TEXT(e->object), TDV__TEXT(e->detail),
@@ -633,5 +633,5 @@ tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n)
 	}
 	free(p);
 	free(sql);
-	return rc == TDV_OK ? move_head(s, chain, hd.found, es[n - 1]) : rc;
+	return rc == TDV_OK ? move_head(s, chain, hd.found, &es[n - 1]) : rc;
 }

@@ -191,8 +191,8 @@ age_band(const char *birth, const char *day)
  * 8-byte big-endian length and its bytes (the layout of tdv__hasher_str,
  * integers as decimal text). Built here into one buffer and digested in
  * one go with the SHA-256 fetched once (tdv__sha256): sync ingest hashes
- * every movement it
- * receives, and the hasher's per-field calls were most of that cost.
+ * every movement it receives, and the hasher's per-field calls were most
+ * of that cost.
  * test_sync_batch_parse checks it against tdv__hasher field by field.
  */
 static size_t
@@ -355,7 +355,6 @@ tdv__movements_copy(tdv_store *s, const tdv_buf *rows)
 	return s->ops->copy_in(s, "movement (" MOVEMENT_INSERT_COLS ")",
 	    (const char *)rows->data, rows->len);
 }
-
 
 int
 tdv__movements_insert_many(tdv_store *s, const tdv_movement *const *ms, int n)

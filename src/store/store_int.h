@@ -108,11 +108,12 @@ int tdv__i64_row(void *ctx, int n, const char *const *v, const size_t *l);
 /* Ids of checkpoints and officers: 1..TDV_ID_MAX of [A-Za-z0-9_.-]. */
 bool tdv__id_ok(const char *id);
 
-/* SHA-256 of length-prefixed fields, as 64 lowercase hex digits. */
 /* SHA-256, fetched once (NULL if the provider has none); 32 bytes as
  * lowercase hex. */
 const struct evp_md_st *tdv__sha256(void);
 void tdv__hex32(const unsigned char md[32], char hex[65]);
+
+/* SHA-256 of length-prefixed fields, as 64 lowercase hex digits. */
 typedef struct tdv__hasher tdv__hasher;
 tdv__hasher *tdv__hasher_new(void);
 void tdv__hasher_str(tdv__hasher *h, const char *s);
@@ -143,7 +144,7 @@ int tdv__values_list(char *out, size_t outsz, int rows, int cols);
  * audit entries that extends the chain held here (checked: hashes, links,
  * the head) and move the head once. */
 int tdv__movements_insert_many(tdv_store *s, const tdv_movement *const *ms, int n);
-int tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *const *es, int n);
+int tdv__audit_append_run(tdv_store *s, const tdv_audit_entry *es, int n);
 
 /* Rows for ops->copy_in: one field in COPY text format (backslash, tab,
  * newline and carriage return escaped), followed by a tab, or by a
@@ -176,11 +177,11 @@ typedef struct tdv__audit_head {
 	char hash[65];
 	int found;
 } tdv__audit_head;
-int tdv__audit_run_valid(const tdv_audit_entry *const *es, int n);
+int tdv__audit_run_valid(const tdv_audit_entry *es, int n);
 int tdv__audit_head_row(void *ctx, int n, const char *const *v, const size_t *l);
-int tdv__audit_run_extends(const tdv_audit_entry *const *es, int n,
+int tdv__audit_run_extends(const tdv_audit_entry *es, int n,
     const tdv__audit_head *head);
-int tdv__audit_run_rows(tdv_buf *b, const tdv_audit_entry *const *es, int n);
+int tdv__audit_run_rows(tdv_buf *b, const tdv_audit_entry *es, int n);
 
 /*
  * The streamed sync ingest of one batch on PostgreSQL (stream.c): one
@@ -210,7 +211,7 @@ typedef struct tdv__stream {
 	char last_hash[65];
 } tdv__stream;
 int tdv__stream_open(tdv__stream *st, tdv_store *s, const char *peer,
-    const tdv_audit_entry *const *es, int n);
+    const tdv_audit_entry *es, int n);
 int tdv__stream_put(tdv__stream *st, const tdv_buf *rows);
 int tdv__stream_close(tdv__stream *st);
 int tdv__stream_commit(tdv__stream *st, int64_t max_seq);

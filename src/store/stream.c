@@ -58,30 +58,6 @@ expect(tdv__stream *st, int want, tdv__row_cb cb, void *ctx)
 	return TDV_OK;
 }
 
-struct max_row {
-	int64_t max;
-};
-
-static int
-max_row(void *ctx, int n, const char *const *v, const size_t *l)
-{
-	(void)l;
-	struct max_row *m = ctx;
-	if (n != 1 || (v[0] != NULL && tdv__parse_i64(v[0], &m->max) != TDV_OK))
-		return TDV_ESTORE_SCHEMA;
-	return 1;
-}
-
-static int
-found_row(void *ctx, int n, const char *const *v, const size_t *l)
-{
-	(void)n;
-	(void)v;
-	(void)l;
-	*(int *)ctx = 1;
-	return 1;
-}
-
 void
 tdv__stream_abandon(tdv__stream *st)
 {
@@ -112,16 +88,16 @@ fail(tdv__stream *st, int rc)
 
 int
 tdv__stream_open(tdv__stream *st, tdv_store *s, const char *peer,
-    const tdv_audit_entry *const *es, int n)
+    const tdv_audit_entry *es, int n)
 {
 	memset(st, 0, sizeof(*st));
 	if (s == NULL || s->ops->script_send == NULL || s->readonly || s->tx_depth != 0 ||
-	    es == NULL || n <= 0 || !tdv__id_ok(peer) || strcmp(es[0]->chain, peer) != 0)
+	    es == NULL || n <= 0 || !tdv__id_ok(peer) || strcmp(es[0].chain, peer) != 0)
 		return TDV_EINVAL;
 	int rc;
 	memcpy(st->peer, peer, strlen(peer) + 1);
-	st->last_seq = es[n - 1]->seq;
-	memcpy(st->last_hash, es[n - 1]->hash, sizeof(st->last_hash));
+	st->last_seq = es[n - 1].seq;
+	memcpy(st->last_hash, es[n - 1].hash, sizeof(st->last_hash));
 
 	/* the checkpoint's row is locked first, so two batches of one
 	 * checkpoint (a retry racing its first attempt) take turns; what is
@@ -154,16 +130,15 @@ tdv__stream_open(tdv__stream *st, tdv_store *s, const char *peer,
 	/* the entries checked while the server works */
 	if ((rc = tdv__audit_run_valid(es, n)) != TDV_OK)
 		return fail(st, rc);
-	int registered = 0;
-	struct max_row mr = {0};
+	int64_t registered = 0; /* the locked row's 1, if there is one */
 	if ((rc = expect(st, TDV__SCRIPT_STATEMENT, NULL, NULL)) != TDV_OK ||
-	    (rc = expect(st, TDV__SCRIPT_STATEMENT, found_row, &registered)) != TDV_OK ||
-	    (rc = expect(st, TDV__SCRIPT_STATEMENT, max_row, &mr)) != TDV_OK ||
+	    (rc = expect(st, TDV__SCRIPT_STATEMENT, tdv__i64_row, &registered)) != TDV_OK ||
+	    (rc = expect(st, TDV__SCRIPT_STATEMENT, tdv__i64_row, &st->max_stored)) !=
+		TDV_OK ||
 	    (rc = expect(st, TDV__SCRIPT_STATEMENT, tdv__audit_head_row, &st->head)) !=
 		TDV_OK)
 		return fail(st, rc);
-	st->max_stored = mr.max;
-	if (!registered)
+	if (registered != 1)
 		return fail(st, TDV_ENOENT);
 	if ((rc = tdv__audit_run_extends(es, n, &st->head)) != TDV_OK)
 		return fail(st, rc);

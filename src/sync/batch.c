@@ -441,13 +441,7 @@ stream_abandon(struct ingest *in)
 static void
 stream_start(struct ingest *in)
 {
-	const tdv_audit_entry **pa = calloc(in->na, sizeof(*pa));
-	int rc = pa != NULL ? TDV_OK : TDV_ENOMEM;
-	for (size_t i = 0; pa != NULL && i < in->na; i++)
-		pa[i] = &in->ea[i];
-	if (rc == TDV_OK)
-		rc = tdv__stream_open(&in->st, in->central, in->peer, pa, (int)in->na);
-	free(pa);
+	int rc = tdv__stream_open(&in->st, in->central, in->peer, in->ea, (int)in->na);
 	in->streaming = rc == TDV_OK;
 	if (rc != TDV_OK)
 		in->copy = false;
@@ -607,14 +601,9 @@ ingest_records(struct ingest *in, const char *body, size_t len, bool streamed)
 		max_seq = nm > 0 ? in->hi : 0;
 		goto movements_done;
 	}
-	const tdv_audit_entry **pa = na ? calloc(na, sizeof(*pa)) : NULL;
-	if (na && pa == NULL)
-		return refuse(res, TDV_ENOMEM, -1, "out of memory");
-	for (size_t i = 0; i < na; i++)
-		pa[i] = &in->ea[i];
 	bool run = false;
 	if (na > 0) {
-		int r = tdv__audit_append_run(central, pa, (int)na);
+		int r = tdv__audit_append_run(central, in->ea, (int)na);
 		if (r == TDV_OK) {
 			run = true;
 			res->inserted += (int)na;
@@ -622,7 +611,6 @@ ingest_records(struct ingest *in, const char *body, size_t len, bool streamed)
 			rc = refuse(res, r, -1, "central store unavailable");
 		}
 	}
-	free(pa);
 	for (size_t i = 0; rc == TDV_OK && !run && i < na; i++) {
 		bool ins = false;
 		rc = tdv_store_import_audit(central, &in->ea[i], &ins);
